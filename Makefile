@@ -1,0 +1,118 @@
+# esmtp-milter: make, make check, make run, make install, make bench.
+# Flags come from pkg-config; missing Debian packages are installed when
+# run as root, and named with the exact apt-get line otherwise.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+VERSION   := 0.1.0
+
+CC        ?= cc
+PKGS      := glib-2.0 milter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
+             -DESMTP_MILTER_VERSION='"$(VERSION)"' -pthread
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+
+CORE_SRC  := milter/esmtp_param.c milter/registry.c milter/rules.c \
+             milter/size.c milter/config.c milter/session.c milter/stats.c
+DAEMON_SRC := $(CORE_SRC) milter/log.c milter/milter.c milter/main.c
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+
+BUILD     := build
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o)
+UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(UNIT_SRC:%.c=$(BUILD)/%.o)
+SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
+
+BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev
+CHECK_DEBS := check miltertest
+
+# Installs what is missing as root, or prints the exact command and stops.
+define need_debs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || exit 1; \
+	  else \
+	    echo "missing Debian packages; as root run:"; \
+	    echo "  apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+.PHONY: all deps deps-check check unit unit-san milter-tests run install \
+        clean bench
+
+all: deps
+	@$(MAKE) --no-print-directory esmtp-milter
+
+deps:
+	$(call need_debs,$(BUILD_DEBS))
+
+deps-check: deps
+	$(call need_debs,$(CHECK_DEBS))
+
+esmtp-milter: $(DAEMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/san/esmtp-milter: $(SAN_DAEMON_OBJ)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/check_unit: $(UNIT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs check glib-2.0)
+
+$(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ \
+	  $(shell pkg-config --libs check glib-2.0)
+
+check: deps-check
+	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests
+
+unit: $(BUILD)/check_unit
+	CK_FORK=yes $(BUILD)/check_unit
+
+unit-san: $(BUILD)/san/check_unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	CK_FORK=no $(BUILD)/san/check_unit
+
+milter-tests: $(BUILD)/san/esmtp-milter
+	tests/milter/run.sh $(BUILD)/san/esmtp-milter
+
+# As root the default socket directory is created; otherwise the socket
+# goes under ./run so that the daemon can start all the same.
+run: all
+	@if [ "$$(id -u)" = 0 ]; then \
+	  mkdir -p /run/esmtp-milter && exec ./esmtp-milter -f; \
+	else \
+	  mkdir -p run && \
+	  echo "not root: listening on unix:$(CURDIR)/run/esmtp-milter.sock"; \
+	  exec ./esmtp-milter -f -p unix:$(CURDIR)/run/esmtp-milter.sock; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 esmtp-milter $(DESTDIR)$(PREFIX)/sbin/esmtp-milter
+
+clean:
+	rm -rf $(BUILD) esmtp-milter run

@@ -1,0 +1,92 @@
+/*
+ * The configuration (SPEC section 4): loaded whole from a GKeyFile,
+ * validated, then shared by reference. A running session keeps the
+ * config it started with; a reload swaps the current pointer.
+ */
+#ifndef ESMTP_CONFIG_H
+#define ESMTP_CONFIG_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "rules.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/esmtp-milter.conf"
+#define CONFIG_DEFAULT_SOCKET "unix:/run/esmtp-milter/esmtp-milter.sock"
+
+/* An IPv4 or IPv6 network, or a client address (prefix 32 or 128). */
+typedef struct {
+	guint8 family;		/* 4 or 6; 0 = unknown */
+	guint8 prefix;
+	guint8 addr[16];
+} net_addr;
+
+typedef struct {
+	net_addr net;
+	guint64 limit;
+} client_limit;
+
+typedef struct {
+	char *domain;		/* lower case; a leading "." matches below */
+	guint64 limit;
+} domain_limit;
+
+typedef struct {
+	gint refcount;
+	char *path;		/* NULL for the built-in defaults */
+
+	/* [milter] */
+	char *socket;
+	guint socket_mode;
+	char *user;
+	char *pid_file;
+	int log_level;		/* syslog priority */
+	int syslog_facility;
+	bool dry_run;
+	GArray *trusted_networks;	/* net_addr */
+	bool exempt_authenticated;
+
+	/* [size] */
+	guint64 size_max;	/* 0 = no limit */
+	guint overrun_percent;
+	guint64 overrun_bytes;
+
+	/* [size_limits] */
+	GArray *client_limits;	/* client_limit */
+	GArray *from_limits;	/* domain_limit */
+	GArray *to_limits;	/* domain_limit */
+
+	/* [actions] */
+	rule_action actions[RULE_COUNT];
+
+	/* [stats] */
+	char *stats_listen;
+	char *state_file;
+	guint summary_interval;
+} esmtp_config;
+
+esmtp_config *config_new_defaults(void);
+
+/*
+ * Loads and validates a file. On failure returns NULL and appends one
+ * "FILE:LINE: problem" string per problem found to problems.
+ */
+esmtp_config *config_load(const char *path, GPtrArray *problems);
+
+esmtp_config *config_ref(esmtp_config *config);
+void config_unref(esmtp_config *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(esmtp_config, config_unref)
+
+/* Whether a rule's action needs the message content (headers and body). */
+bool config_needs_content(const esmtp_config *config);
+/* Whether any action is "tag" (the filter must be allowed to add headers). */
+bool config_needs_addheader(const esmtp_config *config);
+
+bool net_addr_parse_cidr(const char *text, net_addr *out);
+bool net_addr_parse(const char *text, net_addr *out);
+bool net_addr_in(const net_addr *addr, const net_addr *net);
+
+const char *log_level_name(int priority);
+bool log_level_from_name(const char *name, int *priority);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * The rule table: one row per check, with its stable token, the stages at
+ * which it can fire, its default action and its replies (SPEC section 3).
+ * Config keys, log tokens, metric labels and reply texts all come from here.
+ */
+#ifndef ESMTP_RULES_H
+#define ESMTP_RULES_H
+
+#include <stdbool.h>
+
+typedef enum {
+	RULE_PARAM_SYNTAX,
+	RULE_PARAM_UNREGISTERED,
+	RULE_PARAM_PRIVATE,
+	RULE_PARAM_DUPLICATE,
+	RULE_PARAM_MISPLACED,
+	RULE_PARAM_VALUE,
+	RULE_PARAM_WITHOUT_EHLO,
+	RULE_SIZE_SYNTAX,
+	RULE_SIZE_LIMIT,
+	RULE_SIZE_OVERRUN,
+	RULE_SIZE_ACTUAL_LIMIT,
+	RULE_BODY_8BIT_UNDECLARED,
+	RULE_UTF8_UNDECLARED,
+	RULE_COUNT
+} rule_id;
+
+/* Ordered by severity: a smaller value wins when several rules fire. */
+typedef enum {
+	ACTION_REJECT,
+	ACTION_TEMPFAIL,
+	ACTION_TAG,
+	ACTION_LOG,
+	ACTION_IGNORE,
+	ACTION_COUNT
+} rule_action;
+
+typedef enum {
+	STAGE_MAIL = 1 << 0,
+	STAGE_RCPT = 1 << 1,
+	STAGE_EOM = 1 << 2,
+} rule_stage;
+
+typedef struct {
+	const char *code;	/* "552" */
+	const char *enhanced;	/* "5.3.4" */
+} smtp_reply_code;
+
+typedef struct {
+	const char *token;
+	unsigned stages;
+	rule_action default_action;
+	smtp_reply_code reject;
+	smtp_reply_code tempfail;
+	/* A different permanent reply at RCPT, or code == NULL. */
+	smtp_reply_code reject_rcpt;
+	const char *description;
+} rule_def;
+
+extern const rule_def rule_table[RULE_COUNT];
+
+const char *rule_token(rule_id rule);
+bool rule_from_token(const char *token, rule_id *out);
+
+const char *action_name(rule_action action);
+bool action_from_name(const char *name, rule_action *out);
+
+const char *stage_name(rule_stage stage);
+
+#endif

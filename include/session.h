@@ -1,0 +1,121 @@
+/*
+ * The policy engine: one SMTP session as the milter sees it, with no
+ * libmilter in sight. The adapter (milter.c) feeds it the callbacks'
+ * data; it decides, formats replies and log lines, and counts.
+ *
+ * Nothing here allocates: a connection context holds its message context
+ * and every text buffer, so the per-message path cannot fail on memory.
+ */
+#ifndef ESMTP_SESSION_H
+#define ESMTP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "rules.h"
+#include "size.h"
+#include "stats.h"
+
+#define SESSION_NAME_MAX 256	/* host names, HELO argument, addresses */
+#define SESSION_TEXT_MAX 320	/* one reply or violation text */
+#define SESSION_PARAMS_LOG_MAX 200
+#define SESSION_QUEUE_ID_MAX 64
+
+typedef enum {
+	EXEMPT_NONE,
+	EXEMPT_NETWORK,
+	EXEMPT_AUTH,
+} exempt_kind;
+
+/* Where log lines go: priority is a syslog priority. */
+typedef void (*session_log_fn)(void *data, int priority,
+			       const char *queue_id, const char *line);
+
+/* What the adapter reads from libmilter's macros at MAIL. */
+typedef struct {
+	const char *protocol;		/* {r} */
+	const char *auth_type;		/* {auth_type} */
+	const char *auth_authen;	/* {auth_authen} */
+	const char *queue_id;		/* i */
+} session_macros;
+
+/* The outcome of one command (MAIL, RCPT) or of the end of message. */
+typedef struct {
+	bool stop;		/* reject or tempfail: the reply below */
+	rule_action action;	/* ACTION_REJECT or ACTION_TEMPFAIL if stop */
+	rule_id rule;
+	smtp_reply_code reply;
+	char text[SESSION_TEXT_MAX];
+	/* end of message: an X-ESMTP-Policy header to add, or "" */
+	char tag_header[SESSION_TEXT_MAX];
+} session_result;
+
+typedef struct {
+	bool fired;
+	rule_action action;	/* after dry_run and exemptions */
+	rule_stage stage;
+	unsigned count;
+} session_violation;
+
+typedef struct {
+	bool active;
+	char queue_id[SESSION_QUEUE_ID_MAX];
+	char from[SESSION_NAME_MAX];
+	char params[SESSION_PARAMS_LOG_MAX];
+	bool smtputf8;
+	body_type body;
+	bool size_declared;
+	guint64 size_value;
+	size_limit mail_limit;
+	size_limit eom_limit;	/* mail_limit narrowed by accepted RCPTs */
+	bool eom_limit_set;
+	exempt_kind exempt;
+	unsigned rcpts_accepted;
+	unsigned rcpts_rejected;
+	content_account content;
+	session_violation violations[RULE_COUNT];
+} session_msg;
+
+typedef struct {
+	esmtp_config *config;	/* a reference, held for the session */
+	stats *stats;		/* may be NULL */
+	session_log_fn log;	/* may be NULL */
+	void *log_data;
+
+	bool connected;
+	net_addr client;
+	char client_addr[64];
+	char client_name[SESSION_NAME_MAX];
+	char helo[SESSION_NAME_MAX];
+	greeting_type greeting;
+	bool header_leading_space;	/* SMFIP_HDR_LEADSPC negotiated */
+
+	session_msg msg;
+} session_conn;
+
+void session_init(session_conn *conn, esmtp_config *config, stats *st,
+		  session_log_fn log, void *log_data);
+/* Logs a pending transaction and releases the config reference. */
+void session_close(session_conn *conn);
+
+/* addr may be NULL (unknown family, Sendmail -bs); addr_text then names it. */
+void session_connect(session_conn *conn, const char *hostname,
+		     const net_addr *addr, const char *addr_text);
+void session_helo(session_conn *conn, const char *name);
+void session_mail(session_conn *conn, char **argv,
+		  const session_macros *macros, session_result *result);
+void session_rcpt(session_conn *conn, char **argv, const char *queue_id,
+		  session_result *result);
+void session_header(session_conn *conn, const char *name, const char *value);
+void session_body(session_conn *conn, const unsigned char *data, size_t len);
+void session_eom(session_conn *conn, const char *queue_id,
+		 session_result *result);
+/* The MTA aborted the transaction (RSET, lost connection, rejection). */
+void session_abort(session_conn *conn);
+void session_unknown(session_conn *conn, const char *command);
+
+/* Printable ASCII only, at most max - 1 octets, "..." when cut. */
+void session_sanitize(char *dst, size_t max, const char *src, size_t len);
+
+#endif

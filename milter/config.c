@@ -1,0 +1,650 @@
+/*
+ * Config loading with GKeyFile. GKeyFile parses; this file knows which
+ * groups and keys exist, validates every value, and finds the line of a
+ * problem so that the administrator is told "file:line: what is wrong".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <syslog.h>
+#include <arpa/inet.h>
+
+static const char *const milter_keys[] = {
+	"socket", "socket_mode", "user", "pid_file", "log_level",
+	"syslog_facility", "dry_run", "trusted_networks",
+	"exempt_authenticated", NULL};
+static const char *const size_keys[] = {
+	"max", "overrun_percent", "overrun_bytes", NULL};
+static const char *const stats_keys[] = {
+	"listen", "state_file", "summary_interval", NULL};
+
+static const struct {
+	const char *name;
+	int priority;
+} log_levels[] = {
+	{"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+	{"info", LOG_INFO}, {"debug", LOG_DEBUG},
+};
+
+static const struct {
+	const char *name;
+	int facility;
+} facilities[] = {
+	{"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+	{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+	{"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+	{"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+const char *
+log_level_name(int priority)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(log_levels); i++)
+		if (log_levels[i].priority == priority)
+			return log_levels[i].name;
+	return "info";
+}
+
+bool
+log_level_from_name(const char *name, int *priority)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(log_levels); i++) {
+		if (g_strcmp0(name, log_levels[i].name) == 0) {
+			*priority = log_levels[i].priority;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+net_addr_parse(const char *text, net_addr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, text, out->addr) == 1) {
+		out->family = 4;
+		out->prefix = 32;
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, out->addr) == 1) {
+		out->family = 6;
+		out->prefix = 128;
+		return true;
+	}
+	return false;
+}
+
+/* "ADDR/LEN" or a bare address; host bits must be zero, as in Postfix. */
+bool
+net_addr_parse_cidr(const char *text, net_addr *out)
+{
+	g_autofree char *copy = g_strdup(text);
+	char *slash = strchr(copy, '/');
+	guint64 prefix;
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (!net_addr_parse(copy, out))
+		return false;
+	if (slash == NULL)
+		return true;
+	if (!g_ascii_string_to_unsigned(slash + 1, 10, 0, out->prefix,
+					&prefix, NULL))
+		return false;
+	out->prefix = (guint8)prefix;
+	for (unsigned bit = out->prefix; bit < (out->family == 4 ? 32u : 128u);
+	     bit++)
+		if (out->addr[bit / 8] & (0x80u >> (bit % 8)))
+			return false;
+	return true;
+}
+
+bool
+net_addr_in(const net_addr *addr, const net_addr *net)
+{
+	unsigned full, rest;
+
+	if (addr->family == 0 || addr->family != net->family)
+		return false;
+	full = net->prefix / 8;
+	rest = net->prefix % 8;
+	if (memcmp(addr->addr, net->addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((addr->addr[full] ^ net->addr[full]) & (0xffu << (8 - rest)))
+	       == 0;
+}
+
+static void
+domain_limit_clear(gpointer p)
+{
+	g_free(((domain_limit *)p)->domain);
+}
+
+esmtp_config *
+config_new_defaults(void)
+{
+	esmtp_config *c = g_new0(esmtp_config, 1);
+	net_addr net;
+
+	c->refcount = 1;
+	c->socket = g_strdup(CONFIG_DEFAULT_SOCKET);
+	c->socket_mode = 0660;
+	c->user = g_strdup("");
+	c->pid_file = g_strdup("");
+	c->log_level = LOG_INFO;
+	c->syslog_facility = LOG_MAIL;
+	c->trusted_networks = g_array_new(FALSE, FALSE, sizeof(net_addr));
+	net_addr_parse_cidr("127.0.0.0/8", &net);
+	g_array_append_val(c->trusted_networks, net);
+	net_addr_parse_cidr("::1", &net);
+	g_array_append_val(c->trusted_networks, net);
+	c->exempt_authenticated = true;
+	c->size_max = 10485760;
+	c->overrun_percent = 10;
+	c->overrun_bytes = 4096;
+	c->client_limits = g_array_new(FALSE, FALSE, sizeof(client_limit));
+	c->from_limits = g_array_new(FALSE, FALSE, sizeof(domain_limit));
+	g_array_set_clear_func(c->from_limits, domain_limit_clear);
+	c->to_limits = g_array_new(FALSE, FALSE, sizeof(domain_limit));
+	g_array_set_clear_func(c->to_limits, domain_limit_clear);
+	for (unsigned i = 0; i < RULE_COUNT; i++)
+		c->actions[i] = rule_table[i].default_action;
+	c->stats_listen = g_strdup("127.0.0.1:9464");
+	c->state_file = g_strdup("");
+	c->summary_interval = 3600;
+	return c;
+}
+
+esmtp_config *
+config_ref(esmtp_config *config)
+{
+	g_atomic_int_inc(&config->refcount);
+	return config;
+}
+
+void
+config_unref(esmtp_config *c)
+{
+	if (c == NULL || !g_atomic_int_dec_and_test(&c->refcount))
+		return;
+	g_free(c->path);
+	g_free(c->socket);
+	g_free(c->user);
+	g_free(c->pid_file);
+	g_array_unref(c->trusted_networks);
+	g_array_unref(c->client_limits);
+	g_array_unref(c->from_limits);
+	g_array_unref(c->to_limits);
+	g_free(c->stats_listen);
+	g_free(c->state_file);
+	g_free(c);
+}
+
+bool
+config_needs_content(const esmtp_config *c)
+{
+	return c->actions[RULE_SIZE_OVERRUN] != ACTION_IGNORE
+	       || c->actions[RULE_SIZE_ACTUAL_LIMIT] != ACTION_IGNORE
+	       || c->actions[RULE_BODY_8BIT_UNDECLARED] != ACTION_IGNORE;
+}
+
+bool
+config_needs_addheader(const esmtp_config *c)
+{
+	for (unsigned i = 0; i < RULE_COUNT; i++)
+		if (c->actions[i] == ACTION_TAG)
+			return true;
+	return false;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+typedef struct {
+	const char *path;
+	const char *text;
+	GKeyFile *kf;
+	GPtrArray *problems;
+} loader;
+
+static bool
+line_is_group(const char *line, size_t len, const char *group)
+{
+	return len == strlen(group) + 2 && line[0] == '['
+	       && strncmp(line + 1, group, len - 2) == 0
+	       && line[len - 1] == ']';
+}
+
+/*
+ * The line number of a key (or of the group header when key is NULL):
+ * only to point the administrator at the right line.
+ */
+static unsigned
+find_line(const char *text, const char *group, const char *key)
+{
+	const char *p = text;
+	bool in_group = false;
+	unsigned lineno = 0;
+
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		g_autofree char *line = g_strstrip(g_strndup(p, len));
+		size_t l = strlen(line);
+
+		lineno++;
+		if (l > 0 && line[0] == '[') {
+			in_group = line_is_group(line, l, group);
+			if (in_group && key == NULL)
+				return lineno;
+		} else if (in_group && key != NULL && l > 0 && line[0] != '#') {
+			char *eq = strchr(line, '=');
+
+			if (eq != NULL) {
+				*eq = '\0';
+				if (strcmp(g_strchomp(line), key) == 0)
+					return lineno;
+			}
+		}
+		if (eol == NULL)
+			break;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static void G_GNUC_PRINTF(4, 5)
+problem(loader *ld, const char *group, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+	unsigned line = find_line(ld->text, group, key);
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		g_ptr_array_add(ld->problems,
+				g_strdup_printf("%s:%u: %s", ld->path, line, msg));
+	else
+		g_ptr_array_add(ld->problems,
+				g_strdup_printf("%s: %s", ld->path, msg));
+}
+
+/* GKeyFile's own parse errors quote the offending line: find its number. */
+static void
+parse_problem(loader *ld, const GError *error)
+{
+	const char *open = strstr(error->message, "\xe2\x80\x9c");
+	const char *close = open != NULL ? strstr(open, "\xe2\x80\x9d") : NULL;
+	unsigned lineno = 0;
+
+	if (open != NULL && close != NULL) {
+		g_autofree char *quoted = g_strndup(open + 3,
+						    (size_t)(close - open - 3));
+		g_auto(GStrv) lines = g_strsplit(ld->text, "\n", -1);
+
+		g_strstrip(quoted);
+		for (unsigned i = 0; lines[i] != NULL; i++) {
+			if (strcmp(g_strstrip(lines[i]), quoted) == 0) {
+				lineno = i + 1;
+				break;
+			}
+		}
+	}
+	if (lineno > 0)
+		g_ptr_array_add(ld->problems, g_strdup_printf("%s:%u: %s",
+				ld->path, lineno, error->message));
+	else
+		g_ptr_array_add(ld->problems, g_strdup_printf("%s: %s",
+				ld->path, error->message));
+}
+
+static char *
+get_string(loader *ld, const char *group, const char *key)
+{
+	g_autoptr(GError) error = NULL;
+	char *value = g_key_file_get_string(ld->kf, group, key, &error);
+
+	if (value == NULL) {
+		problem(ld, group, key, "%s: %s", key, error->message);
+		return NULL;
+	}
+	return g_strstrip(value);
+}
+
+static bool
+get_uint(loader *ld, const char *group, const char *key, guint64 max,
+	 guint64 *out)
+{
+	g_autofree char *value = get_string(ld, group, key);
+
+	if (value == NULL)
+		return false;
+	if (!g_ascii_string_to_unsigned(value, 10, 0, max, out, NULL)) {
+		problem(ld, group, key,
+			"%s: \"%s\" is not a whole number from 0 to %" G_GUINT64_FORMAT,
+			key, value, max);
+		return false;
+	}
+	return true;
+}
+
+static bool
+get_bool(loader *ld, const char *group, const char *key, bool *out)
+{
+	g_autofree char *value = get_string(ld, group, key);
+
+	if (value == NULL)
+		return false;
+	if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+		*out = true;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+		*out = false;
+	else {
+		problem(ld, group, key, "%s: \"%s\" is not true or false",
+			key, value);
+		return false;
+	}
+	return true;
+}
+
+static bool
+key_known(const char *const *keys, const char *key)
+{
+	for (; *keys != NULL; keys++)
+		if (strcmp(*keys, key) == 0)
+			return true;
+	return false;
+}
+
+static void
+load_milter(loader *ld, esmtp_config *c)
+{
+	const char *g = "milter";
+	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+
+	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *k = keys[i];
+		g_autofree char *v = NULL;
+		guint64 n;
+
+		if (!key_known(milter_keys, k)) {
+			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
+			continue;
+		}
+		if (strcmp(k, "dry_run") == 0) {
+			get_bool(ld, g, k, &c->dry_run);
+			continue;
+		}
+		if (strcmp(k, "exempt_authenticated") == 0) {
+			get_bool(ld, g, k, &c->exempt_authenticated);
+			continue;
+		}
+		if (strcmp(k, "trusted_networks") == 0) {
+			g_auto(GStrv) list = g_key_file_get_string_list(
+				ld->kf, g, k, NULL, NULL);
+
+			g_array_set_size(c->trusted_networks, 0);
+			for (unsigned j = 0; list != NULL && list[j] != NULL; j++) {
+				net_addr net;
+				char *item = g_strstrip(list[j]);
+
+				if (*item == '\0')
+					continue;
+				if (!net_addr_parse_cidr(item, &net))
+					problem(ld, g, k,
+						"trusted_networks: \"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
+						item);
+				else
+					g_array_append_val(c->trusted_networks, net);
+			}
+			continue;
+		}
+		v = get_string(ld, g, k);
+		if (v == NULL)
+			continue;
+		if (strcmp(k, "socket") == 0) {
+			if (*v == '\0')
+				problem(ld, g, k, "socket: must not be empty");
+			else {
+				g_free(c->socket);
+				c->socket = g_steal_pointer(&v);
+			}
+		} else if (strcmp(k, "socket_mode") == 0) {
+			if (!g_ascii_string_to_unsigned(v, 8, 0, 0777, &n, NULL))
+				problem(ld, g, k,
+					"socket_mode: \"%s\" is not an octal mode from 0 to 0777",
+					v);
+			else
+				c->socket_mode = (guint)n;
+		} else if (strcmp(k, "user") == 0) {
+			g_free(c->user);
+			c->user = g_steal_pointer(&v);
+		} else if (strcmp(k, "pid_file") == 0) {
+			g_free(c->pid_file);
+			c->pid_file = g_steal_pointer(&v);
+		} else if (strcmp(k, "log_level") == 0) {
+			if (!log_level_from_name(v, &c->log_level))
+				problem(ld, g, k,
+					"log_level: \"%s\" is not error, warning, notice, info or debug",
+					v);
+		} else if (strcmp(k, "syslog_facility") == 0) {
+			bool found = false;
+
+			for (size_t j = 0; j < G_N_ELEMENTS(facilities); j++) {
+				if (strcmp(v, facilities[j].name) == 0) {
+					c->syslog_facility = facilities[j].facility;
+					found = true;
+				}
+			}
+			if (!found)
+				problem(ld, g, k,
+					"syslog_facility: \"%s\" is not mail, daemon, user or local0 to local7",
+					v);
+		}
+	}
+}
+
+static void
+load_size(loader *ld, esmtp_config *c)
+{
+	const char *g = "size";
+	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+
+	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *k = keys[i];
+		guint64 n;
+
+		if (!key_known(size_keys, k)) {
+			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
+			continue;
+		}
+		if (strcmp(k, "overrun_percent") == 0) {
+			if (get_uint(ld, g, k, 1000000, &n))
+				c->overrun_percent = (guint)n;
+		} else if (get_uint(ld, g, k, G_MAXUINT64, &n)) {
+			if (strcmp(k, "max") == 0)
+				c->size_max = n;
+			else
+				c->overrun_bytes = n;
+		}
+	}
+}
+
+static bool
+valid_domain(const char *d)
+{
+	if (*d == '.')
+		d++;
+	if (*d == '\0' || *d == '.')
+		return false;
+	for (; *d != '\0'; d++)
+		if (!g_ascii_isalnum(*d) && *d != '-' && *d != '.' && *d != '_')
+			return false;
+	return d[-1] != '.';
+}
+
+static void
+load_size_limits(loader *ld, esmtp_config *c)
+{
+	const char *g = "size_limits";
+	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+
+	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *k = keys[i];
+		const char *colon = strchr(k, ':');
+		guint64 n;
+
+		if (colon == NULL) {
+			problem(ld, g, k,
+				"\"%s\" is not client:NETWORK, from:DOMAIN or to:DOMAIN",
+				k);
+			continue;
+		}
+		if (!get_uint(ld, g, k, G_MAXUINT64, &n))
+			continue;
+		if (g_str_has_prefix(k, "client:")) {
+			client_limit cl = {.limit = n};
+
+			if (!net_addr_parse_cidr(colon + 1, &cl.net))
+				problem(ld, g, k,
+					"\"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
+					colon + 1);
+			else
+				g_array_append_val(c->client_limits, cl);
+		} else if (g_str_has_prefix(k, "from:")
+			   || g_str_has_prefix(k, "to:")) {
+			domain_limit dl = {.limit = n};
+
+			if (!valid_domain(colon + 1)) {
+				problem(ld, g, k, "\"%s\" is not a domain name",
+					colon + 1);
+				continue;
+			}
+			dl.domain = g_ascii_strdown(colon + 1, -1);
+			g_array_append_val(k[0] == 'f' ? c->from_limits
+						       : c->to_limits, dl);
+		} else {
+			problem(ld, g, k,
+				"\"%s\" is not client:NETWORK, from:DOMAIN or to:DOMAIN",
+				k);
+		}
+	}
+}
+
+static void
+load_actions(loader *ld, esmtp_config *c)
+{
+	const char *g = "actions";
+	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+
+	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *k = keys[i];
+		g_autofree char *v = NULL;
+		rule_id rule;
+
+		if (!rule_from_token(k, &rule)) {
+			problem(ld, g, k, "unknown rule \"%s\" in [%s]", k, g);
+			continue;
+		}
+		v = get_string(ld, g, k);
+		if (v != NULL && !action_from_name(v, &c->actions[rule]))
+			problem(ld, g, k,
+				"%s: \"%s\" is not reject, tempfail, tag, log or ignore",
+				k, v);
+	}
+}
+
+static void
+load_stats(loader *ld, esmtp_config *c)
+{
+	const char *g = "stats";
+	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+
+	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
+		const char *k = keys[i];
+		guint64 n;
+
+		if (!key_known(stats_keys, k)) {
+			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
+			continue;
+		}
+		if (strcmp(k, "summary_interval") == 0) {
+			if (get_uint(ld, g, k, G_MAXUINT, &n))
+				c->summary_interval = (guint)n;
+			continue;
+		}
+		char *v = get_string(ld, g, k);
+
+		if (v == NULL)
+			continue;
+		if (strcmp(k, "listen") == 0) {
+			const char *colon = strrchr(v, ':');
+
+			if (*v != '\0' && (colon == NULL || colon == v
+			    || !g_ascii_string_to_unsigned(colon + 1, 10, 1,
+							   65535, NULL, NULL))) {
+				problem(ld, g, k,
+					"listen: \"%s\" is not HOST:PORT", v);
+				g_free(v);
+				continue;
+			}
+			g_free(c->stats_listen);
+			c->stats_listen = v;
+		} else {
+			g_free(c->state_file);
+			c->state_file = v;
+		}
+	}
+}
+
+esmtp_config *
+config_load(const char *path, GPtrArray *problems)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(esmtp_config) c = NULL;
+	g_auto(GStrv) groups = NULL;
+	guint before = problems->len;
+	loader ld = {.path = path, .kf = kf, .problems = problems};
+
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		g_ptr_array_add(problems, g_strdup_printf("%s: %s", path,
+							  error->message));
+		return NULL;
+	}
+	ld.text = text;
+	if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE,
+				       &error)) {
+		parse_problem(&ld, error);
+		return NULL;
+	}
+
+	c = config_new_defaults();
+	c->path = g_strdup(path);
+	groups = g_key_file_get_groups(kf, NULL);
+	for (unsigned i = 0; groups[i] != NULL; i++) {
+		const char *g = groups[i];
+
+		if (strcmp(g, "milter") == 0)
+			load_milter(&ld, c);
+		else if (strcmp(g, "size") == 0)
+			load_size(&ld, c);
+		else if (strcmp(g, "size_limits") == 0)
+			load_size_limits(&ld, c);
+		else if (strcmp(g, "actions") == 0)
+			load_actions(&ld, c);
+		else if (strcmp(g, "stats") == 0)
+			load_stats(&ld, c);
+		else
+			problem(&ld, g, NULL, "unknown group [%s]", g);
+	}
+	if (problems->len > before)
+		return NULL;
+	return g_steal_pointer(&c);
+}

@@ -1,0 +1,450 @@
+/*
+ * esmtp-milter: command line, config, socket, privileges, signals.
+ * Order matters: the socket is opened (with its mode and owner) before
+ * privileges are dropped, and SIGUSR1 is blocked before libmilter starts
+ * its threads so that only the reload thread receives it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "config.h"
+#include "log.h"
+#include "milter.h"
+
+#ifndef ESMTP_MILTER_VERSION
+#define ESMTP_MILTER_VERSION "0.1.0"
+#endif
+
+/* Command-line values that win over the config file, also on reload. */
+typedef struct {
+	const char *socket;
+	const char *user;
+	const char *pid_file;
+	int log_level;		/* -1 when not given */
+} overrides;
+
+static const char *config_path = CONFIG_DEFAULT_PATH;
+static bool config_path_given;
+static overrides opts = {.log_level = -1};
+static volatile sig_atomic_t reload_thread_stop;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: esmtp-milter [-c FILE] [-p SOCKET] [-f] [-n] [-u USER[:GROUP]]\n"
+		"                    [-P PIDFILE] [-l LEVEL] [-V] [-h]\n"
+		"  -c FILE     config file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -p SOCKET   unix:/path, local:/path, inet:PORT@HOST, inet6:PORT@[ADDR]\n"
+		"  -f          stay in the foreground and log to stderr too\n"
+		"  -n          check the config file and exit (0 good, 78 bad)\n"
+		"  -u USER     drop privileges to USER[:GROUP] after opening the socket\n"
+		"  -P PIDFILE  write the process id to PIDFILE\n"
+		"  -l LEVEL    log level: error, warning, notice, info, debug\n"
+		"  -V          print the version and exit\n"
+		"  -h          print this help and exit\n");
+}
+
+static void
+apply_overrides(esmtp_config *c)
+{
+	if (opts.socket != NULL) {
+		g_free(c->socket);
+		c->socket = g_strdup(opts.socket);
+	}
+	if (opts.user != NULL) {
+		g_free(c->user);
+		c->user = g_strdup(opts.user);
+	}
+	if (opts.pid_file != NULL) {
+		g_free(c->pid_file);
+		c->pid_file = g_strdup(opts.pid_file);
+	}
+	if (opts.log_level >= 0)
+		c->log_level = opts.log_level;
+}
+
+/* NULL with the problems printed or logged; never half a config. */
+static esmtp_config *
+load_config(bool quiet_missing_default)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	esmtp_config *c;
+
+	if (!config_path_given && quiet_missing_default
+	    && access(config_path, F_OK) != 0 && errno == ENOENT) {
+		c = config_new_defaults();
+	} else {
+		c = config_load(config_path, problems);
+		for (guint i = 0; i < problems->len; i++)
+			log_msg(LOG_ERR, NULL, "%s",
+				(char *)g_ptr_array_index(problems, i));
+		if (c == NULL)
+			return NULL;
+	}
+	apply_overrides(c);
+	return c;
+}
+
+static int
+check_config(void)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(esmtp_config) c = NULL;
+
+	if (!config_path_given && access(config_path, F_OK) != 0) {
+		printf("%s: no such file, the built-in defaults apply\n",
+		       config_path);
+		return EX_OK;
+	}
+	c = config_load(config_path, problems);
+	for (guint i = 0; i < problems->len; i++)
+		fprintf(stderr, "%s\n", (char *)g_ptr_array_index(problems, i));
+	if (c == NULL)
+		return EX_CONFIG;
+	printf("%s: OK\n", config_path);
+	return EX_OK;
+}
+
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (g_str_has_prefix(spec, "unix:"))
+		return spec + 5;
+	if (g_str_has_prefix(spec, "local:"))
+		return spec + 6;
+	if (strchr(spec, ':') == NULL && spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/*
+ * A unix socket left by a dead process is removed; one that answers
+ * belongs to a running instance and stops this one; anything that is not
+ * a socket is never touched.
+ */
+static bool
+clear_stale_socket(const char *path)
+{
+	struct stat st;
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_msg(LOG_ERR, NULL, "%s exists and is not a socket", path);
+		return false;
+	}
+	if (strlen(path) >= sizeof sun.sun_path) {
+		log_msg(LOG_ERR, NULL, "socket path too long: %s", path);
+		return false;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	g_strlcpy(sun.sun_path, path, sizeof sun.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return false;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (rc == 0) {
+		log_msg(LOG_ERR, NULL,
+			"another process is listening on %s; not starting",
+			path);
+		return false;
+	}
+	if (unlink(path) != 0) {
+		log_msg(LOG_ERR, NULL, "cannot remove stale socket %s: %s",
+			path, g_strerror(errno));
+		return false;
+	}
+	log_msg(LOG_INFO, NULL, "removed stale socket %s", path);
+	return true;
+}
+
+static bool
+lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
+{
+	g_auto(GStrv) parts = g_strsplit(spec, ":", 2);
+	struct passwd *pw = getpwnam(parts[0]);
+
+	if (pw == NULL) {
+		log_msg(LOG_ERR, NULL, "no such user: %s", parts[0]);
+		return false;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	*name = g_strdup(pw->pw_name);
+	if (parts[1] != NULL) {
+		struct group *gr = getgrnam(parts[1]);
+
+		if (gr == NULL) {
+			log_msg(LOG_ERR, NULL, "no such group: %s", parts[1]);
+			g_free(*name);
+			return false;
+		}
+		*gid = gr->gr_gid;
+	}
+	return true;
+}
+
+static bool
+drop_privileges(const char *name, uid_t uid, gid_t gid)
+{
+	if (getuid() == uid && geteuid() == uid)
+		return true;
+	if (initgroups(name, gid) != 0 || setgid(gid) != 0
+	    || setuid(uid) != 0) {
+		log_msg(LOG_ERR, NULL, "cannot become %s: %s", name,
+			g_strerror(errno));
+		return false;
+	}
+	if (setuid(0) == 0 && uid != 0) {
+		log_msg(LOG_ERR, NULL, "privileges were not dropped");
+		return false;
+	}
+	return true;
+}
+
+static bool
+write_pid_file(const char *path)
+{
+	g_autofree char *text = g_strdup_printf("%ld\n", (long)getpid());
+	g_autoptr(GError) error = NULL;
+
+	if (!g_file_set_contents(path, text, -1, &error)) {
+		log_msg(LOG_ERR, NULL, "cannot write pid file: %s",
+			error->message);
+		return false;
+	}
+	return true;
+}
+
+static void
+reload(void)
+{
+	esmtp_config *current = milter_config_acquire();
+	esmtp_config *next = load_config(false);
+	stats *st = milter_stats();
+
+	if (next == NULL) {
+		log_msg(LOG_ERR, NULL,
+			"reload of %s failed; the current config stays in force",
+			config_path);
+		stats_add(&st->reloads[0], 1);
+		config_unref(current);
+		return;
+	}
+	if (g_strcmp0(next->socket, current->socket) != 0
+	    || next->socket_mode != current->socket_mode
+	    || g_strcmp0(next->user, current->user) != 0
+	    || g_strcmp0(next->pid_file, current->pid_file) != 0
+	    || next->syslog_facility != current->syslog_facility)
+		log_msg(LOG_WARNING, NULL,
+			"socket, socket_mode, user, pid_file and syslog_facility take effect only after a restart");
+	log_set_level(next->log_level);
+	milter_config_set(next);
+	log_msg(LOG_INFO, NULL, "reloaded %s%s", config_path,
+		next->dry_run ? " (dry_run: every action is log)" : "");
+	stats_add(&st->reloads[1], 1);
+	config_unref(next);
+	config_unref(current);
+}
+
+static void *
+reload_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (reload_thread_stop)
+			break;
+		if (sig == SIGUSR1)
+			reload();
+	}
+	return NULL;
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		log_msg(LOG_ERR, NULL, "fork: %s", g_strerror(errno));
+		exit(EX_OSERR);
+	}
+	if (pid > 0)
+		_exit(EX_OK);
+	setsid();
+	if (chdir("/") != 0)
+		log_msg(LOG_WARNING, NULL, "chdir /: %s", g_strerror(errno));
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	bool foreground = false, check_only = false;
+	g_autoptr(esmtp_config) config = NULL;
+	const char *sock_path;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	g_autofree char *user_name = NULL;
+	sigset_t set;
+	pthread_t reloader;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":c:p:fnu:P:l:Vh")) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			config_path_given = true;
+			break;
+		case 'p':
+			opts.socket = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'u':
+			opts.user = optarg;
+			break;
+		case 'P':
+			opts.pid_file = optarg;
+			break;
+		case 'l':
+			if (!log_level_from_name(optarg, &opts.log_level)) {
+				fprintf(stderr,
+					"esmtp-milter: -l %s: not error, warning, notice, info or debug\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'V':
+			printf("esmtp-milter %s\n", ESMTP_MILTER_VERSION);
+			return EX_OK;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case ':':
+			fprintf(stderr, "esmtp-milter: -%c needs a value\n",
+				optopt);
+			usage(stderr);
+			return EX_USAGE;
+		default:
+			fprintf(stderr, "esmtp-milter: unknown option -%c\n",
+				optopt);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "esmtp-milter: unexpected argument %s\n",
+			argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (check_only)
+		return check_config();
+
+	config = load_config(true);
+	if (config == NULL)
+		return EX_CONFIG;
+	log_open(config->syslog_facility, foreground);
+	log_set_level(config->log_level);
+	milter_config_set(config);
+	log_msg(LOG_INFO, NULL, "esmtp-milter %s starting on %s with %s",
+		ESMTP_MILTER_VERSION, config->socket,
+		config->path != NULL ? config->path : "built-in defaults");
+	if (config->dry_run)
+		log_msg(LOG_NOTICE, NULL,
+			"dry_run is on: every action is log, nothing is rejected");
+
+	if (config->user[0] != '\0'
+	    && !lookup_user(config->user, &uid, &gid, &user_name))
+		return EX_NOUSER;
+
+	sock_path = unix_socket_path(config->socket);
+	if (sock_path != NULL && !clear_stale_socket(sock_path))
+		return EX_UNAVAILABLE;
+	if (smfi_register(milter_desc) != MI_SUCCESS) {
+		log_msg(LOG_ERR, NULL, "smfi_register failed");
+		return EX_SOFTWARE;
+	}
+	if (smfi_setconn(config->socket) != MI_SUCCESS) {
+		log_msg(LOG_ERR, NULL, "bad socket %s", config->socket);
+		return EX_USAGE;
+	}
+	if (smfi_opensocket(false) != MI_SUCCESS) {
+		log_msg(LOG_ERR, NULL, "cannot open socket %s",
+			config->socket);
+		return EX_UNAVAILABLE;
+	}
+	if (sock_path != NULL) {
+		if (chmod(sock_path, config->socket_mode) != 0)
+			log_msg(LOG_WARNING, NULL, "chmod %s: %s", sock_path,
+				g_strerror(errno));
+		if (user_name != NULL && chown(sock_path, uid, gid) != 0)
+			log_msg(LOG_WARNING, NULL, "chown %s: %s", sock_path,
+				g_strerror(errno));
+	}
+
+	if (!foreground)
+		daemonize();
+	if (config->pid_file[0] != '\0' && !write_pid_file(config->pid_file))
+		return EX_CANTCREAT;
+	if (user_name != NULL && !drop_privileges(user_name, uid, gid))
+		return EX_NOPERM;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&reloader, NULL, reload_thread, &set) != 0) {
+		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
+		return EX_OSERR;
+	}
+
+	rc = smfi_main();
+
+	reload_thread_stop = 1;
+	pthread_kill(reloader, SIGUSR1);
+	pthread_join(reloader, NULL);
+	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
+	if (config->pid_file[0] != '\0')
+		unlink(config->pid_file);
+	milter_config_set(NULL);
+	log_close();
+	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}

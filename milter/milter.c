@@ -1,0 +1,368 @@
+/*
+ * libmilter callbacks. Each one finds (or creates) the connection context,
+ * hands the callback's data to the session core and turns its result into
+ * a milter reply. Stages that never reply are negotiated as SMFIP_NR_*,
+ * and the headers and body are asked for only when a rule needs them.
+ */
+#include "milter.h"
+
+#include <string.h>
+#include <syslog.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "log.h"
+#include "session.h"
+
+#define POLICY_HEADER "X-ESMTP-Policy"
+
+typedef struct {
+	session_conn session;
+	unsigned long pflags;	/* protocol flags this session negotiated */
+	bool can_add_header;
+} milter_conn;
+
+static GMutex config_lock;
+static esmtp_config *current_config;
+static stats daemon_stats;
+
+esmtp_config *
+milter_config_acquire(void)
+{
+	esmtp_config *c;
+
+	g_mutex_lock(&config_lock);
+	c = current_config != NULL ? config_ref(current_config) : NULL;
+	g_mutex_unlock(&config_lock);
+	if (c == NULL)
+		c = config_new_defaults();
+	return c;
+}
+
+void
+milter_config_set(esmtp_config *config)
+{
+	esmtp_config *old;
+
+	g_mutex_lock(&config_lock);
+	old = current_config;
+	current_config = config != NULL ? config_ref(config) : NULL;
+	g_mutex_unlock(&config_lock);
+	config_unref(old);
+}
+
+stats *
+milter_stats(void)
+{
+	return &daemon_stats;
+}
+
+static void
+session_log(void *data, int priority, const char *queue_id, const char *line)
+{
+	(void)data;
+	log_msg(priority, queue_id, "%s", line);
+}
+
+static milter_conn *
+conn_new(SMFICTX *ctx)
+{
+	milter_conn *mc = g_try_new0(milter_conn, 1);
+	esmtp_config *config;
+
+	if (mc == NULL)
+		return NULL;
+	config = milter_config_acquire();
+	session_init(&mc->session, config, &daemon_stats, session_log, NULL);
+	config_unref(config);
+	if (smfi_setpriv(ctx, mc) != MI_SUCCESS) {
+		session_close(&mc->session);
+		g_free(mc);
+		return NULL;
+	}
+	return mc;
+}
+
+/* The context, created if the MTA skipped the stage that makes it. */
+static milter_conn *
+conn_get(SMFICTX *ctx)
+{
+	milter_conn *mc = smfi_getpriv(ctx);
+
+	return mc != NULL ? mc : conn_new(ctx);
+}
+
+/* SMFIS_NOREPLY only where this session negotiated no reply for it. */
+static sfsistat
+no_reply(const milter_conn *mc, unsigned long flag)
+{
+	return mc != NULL && (mc->pflags & flag) ? SMFIS_NOREPLY
+						 : SMFIS_CONTINUE;
+}
+
+static sfsistat
+reply(SMFICTX *ctx, const session_result *res)
+{
+	char text[2 * SESSION_TEXT_MAX];
+	size_t n = 0;
+
+	if (!res->stop)
+		return SMFIS_CONTINUE;
+	/* libmilter and Sendmail read the text as a format: double "%" */
+	for (const char *p = res->text; *p != '\0' && n + 2 < sizeof text; p++) {
+		if (*p == '%')
+			text[n++] = '%';
+		text[n++] = *p;
+	}
+	text[n] = '\0';
+	if (smfi_setreply(ctx, (char *)res->reply.code,
+			  (char *)res->reply.enhanced, text) != MI_SUCCESS)
+		log_msg(LOG_WARNING, NULL, "could not set reply %s %s",
+			res->reply.code, res->reply.enhanced);
+	return res->action == ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+static const char *
+macro(SMFICTX *ctx, const char *name)
+{
+	return smfi_getsymval(ctx, (char *)name);
+}
+
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+	       unsigned long f2, unsigned long f3, unsigned long *pf0,
+	       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	milter_conn *mc = conn_get(ctx);
+	const esmtp_config *config;
+	unsigned long actions = 0, proto;
+
+	(void)f2;
+	(void)f3;
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	config = mc->session.config;
+
+	/* no reply where the daemon never answers; libmilter fakes these */
+	proto = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_UNKN | SMFIP_NR_DATA
+		| SMFIP_NR_EOH | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	proto |= f1 & (SMFIP_NODATA | SMFIP_NOEOH);
+	if (!config_needs_content(config))
+		proto |= f1 & (SMFIP_NOHDRS | SMFIP_NOBODY);
+	else
+		proto |= f1 & SMFIP_HDR_LEADSPC;
+	mc->session.header_leading_space = (proto & SMFIP_HDR_LEADSPC) != 0;
+
+	if (config_needs_addheader(config)) {
+		if (f0 & SMFIF_ADDHDRS) {
+			actions |= SMFIF_ADDHDRS;
+			mc->can_add_header = true;
+		} else {
+			log_msg(LOG_WARNING, NULL,
+				"the MTA does not let filters add headers: the tag action adds no "
+				POLICY_HEADER " header in this session");
+		}
+	}
+	if (f0 & SMFIF_SETSYMLIST) {
+		actions |= SMFIF_SETSYMLIST;
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM,
+				"i {r} {auth_type} {auth_authen}");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	mc->pflags = proto;
+	*pf0 = actions;
+	*pf1 = proto;
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static void
+address_from_sockaddr(const struct sockaddr *sa, net_addr *addr,
+		      char *text, size_t len)
+{
+	memset(addr, 0, sizeof *addr);
+	text[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		addr->family = 4;
+		addr->prefix = 32;
+		memcpy(addr->addr, &in->sin_addr, 4);
+		inet_ntop(AF_INET, &in->sin_addr, text, (socklen_t)len);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			addr->family = 4;
+			addr->prefix = 32;
+			memcpy(addr->addr, in6->sin6_addr.s6_addr + 12, 4);
+			inet_ntop(AF_INET, addr->addr, text, (socklen_t)len);
+		} else {
+			addr->family = 6;
+			addr->prefix = 128;
+			memcpy(addr->addr, &in6->sin6_addr, 16);
+			inet_ntop(AF_INET6, &in6->sin6_addr, text,
+				  (socklen_t)len);
+		}
+	}
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
+{
+	milter_conn *mc = conn_get(ctx);
+	net_addr addr;
+	char text[INET6_ADDRSTRLEN];
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	if (hostaddr != NULL) {
+		address_from_sockaddr(hostaddr, &addr, text, sizeof text);
+		session_connect(&mc->session, hostname,
+				addr.family != 0 ? &addr : NULL,
+				text[0] != '\0' ? text : NULL);
+	} else {
+		/* Sendmail -bs: no address, perhaps {client_addr} */
+		const char *ca = macro(ctx, "{client_addr}");
+
+		if (ca != NULL && net_addr_parse(ca, &addr))
+			session_connect(&mc->session, hostname, &addr, ca);
+		else
+			session_connect(&mc->session, hostname, NULL, NULL);
+	}
+	return no_reply(mc, SMFIP_NR_CONN);
+}
+
+static sfsistat
+mlfi_helo(SMFICTX *ctx, char *name)
+{
+	milter_conn *mc = conn_get(ctx);
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_helo(&mc->session, name);
+	return no_reply(mc, SMFIP_NR_HELO);
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	milter_conn *mc = conn_get(ctx);
+	session_result res;
+	session_macros m;
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	m.protocol = macro(ctx, "{r}");
+	m.auth_type = macro(ctx, "{auth_type}");
+	m.auth_authen = macro(ctx, "{auth_authen}");
+	m.queue_id = macro(ctx, "i");
+	session_mail(&mc->session, argv, &m, &res);
+	return reply(ctx, &res);
+}
+
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	milter_conn *mc = conn_get(ctx);
+	session_result res;
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_rcpt(&mc->session, argv, macro(ctx, "i"), &res);
+	return reply(ctx, &res);
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	milter_conn *mc = conn_get(ctx);
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_header(&mc->session, name, value);
+	return no_reply(mc, SMFIP_NR_HDR);
+}
+
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	milter_conn *mc = conn_get(ctx);
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_body(&mc->session, data, len);
+	return no_reply(mc, SMFIP_NR_BODY);
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	milter_conn *mc = conn_get(ctx);
+	session_result res;
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_eom(&mc->session, macro(ctx, "i"), &res);
+	if (!res.stop && res.tag_header[0] != '\0' && mc->can_add_header
+	    && smfi_addheader(ctx, POLICY_HEADER, res.tag_header) != MI_SUCCESS)
+		log_msg(LOG_WARNING, mc->session.msg.queue_id,
+			"could not add the " POLICY_HEADER " header");
+	return reply(ctx, &res);
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	milter_conn *mc = smfi_getpriv(ctx);
+
+	if (mc != NULL)
+		session_abort(&mc->session);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	milter_conn *mc = smfi_getpriv(ctx);
+
+	if (mc == NULL)
+		return SMFIS_CONTINUE;
+	session_close(&mc->session);
+	smfi_setpriv(ctx, NULL);
+	g_free(mc);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_unknown(SMFICTX *ctx, const char *command)
+{
+	milter_conn *mc = conn_get(ctx);
+
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	session_unknown(&mc->session, command);
+	return no_reply(mc, SMFIP_NR_UNKN);
+}
+
+struct smfiDesc milter_desc = {
+	.xxfi_name = "esmtp-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_SETSYMLIST,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_helo = mlfi_helo,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = NULL,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_unknown = mlfi_unknown,
+	.xxfi_data = NULL,
+	.xxfi_negotiate = mlfi_negotiate,
+};

@@ -1,0 +1,115 @@
+/*
+ * The rule table (SPEC section 3). Replies follow RFC 5321 4.1.1.11 and
+ * 4.3.2, RFC 1870 6 for size, RFC 6531 3.5 for non-ASCII addresses.
+ */
+#include "rules.h"
+
+#include <glib.h>
+
+const rule_def rule_table[RULE_COUNT] = {
+	[RULE_PARAM_SYNTAX] = {"param_syntax", STAGE_MAIL | STAGE_RCPT,
+		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"a parameter breaks the RFC 5321 esmtp-param syntax"},
+	[RULE_PARAM_UNREGISTERED] = {"param_unregistered",
+		STAGE_MAIL | STAGE_RCPT, ACTION_REJECT, {"555", "5.5.4"},
+		{"455", "4.5.0"}, {NULL, NULL},
+		"a keyword that is neither registered nor private"},
+	[RULE_PARAM_PRIVATE] = {"param_private", STAGE_MAIL | STAGE_RCPT,
+		ACTION_IGNORE, {"555", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"a private keyword starting with X"},
+	[RULE_PARAM_DUPLICATE] = {"param_duplicate", STAGE_MAIL | STAGE_RCPT,
+		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"the same keyword twice in one command"},
+	[RULE_PARAM_MISPLACED] = {"param_misplaced", STAGE_MAIL | STAGE_RCPT,
+		ACTION_REJECT, {"555", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"a registered keyword on the wrong command"},
+	[RULE_PARAM_VALUE] = {"param_value", STAGE_MAIL | STAGE_RCPT,
+		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"a registered keyword with a value its RFC does not allow"},
+	[RULE_PARAM_WITHOUT_EHLO] = {"param_without_ehlo",
+		STAGE_MAIL | STAGE_RCPT, ACTION_LOG, {"555", "5.5.4"},
+		{"455", "4.5.0"}, {NULL, NULL},
+		"parameters in a session that greeted with HELO"},
+	[RULE_SIZE_SYNTAX] = {"size_syntax", STAGE_MAIL, ACTION_REJECT,
+		{"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
+		"a SIZE value that is not 1 to 20 digits"},
+	[RULE_SIZE_LIMIT] = {"size_limit", STAGE_MAIL | STAGE_RCPT,
+		ACTION_REJECT, {"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
+		"a declared SIZE above the limit that applies"},
+	[RULE_SIZE_OVERRUN] = {"size_overrun", STAGE_EOM, ACTION_REJECT,
+		{"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
+		"an actual size above the declared SIZE beyond the tolerance"},
+	[RULE_SIZE_ACTUAL_LIMIT] = {"size_actual_limit", STAGE_EOM,
+		ACTION_REJECT, {"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
+		"an actual size above the limit that applies"},
+	[RULE_BODY_8BIT_UNDECLARED] = {"body_8bit_undeclared", STAGE_EOM,
+		ACTION_LOG, {"554", "5.6.0"}, {"451", "4.6.0"}, {NULL, NULL},
+		"8-bit octets in the body without BODY=8BITMIME or "
+		"BINARYMIME, or in the header without SMTPUTF8"},
+	[RULE_UTF8_UNDECLARED] = {"utf8_undeclared", STAGE_MAIL | STAGE_RCPT,
+		ACTION_LOG, {"550", "5.6.7"}, {"451", "4.6.7"},
+		{"553", "5.6.7"},
+		"non-ASCII envelope addresses without SMTPUTF8"},
+};
+
+static const char *const action_names[ACTION_COUNT] = {
+	[ACTION_REJECT] = "reject",
+	[ACTION_TEMPFAIL] = "tempfail",
+	[ACTION_TAG] = "tag",
+	[ACTION_LOG] = "log",
+	[ACTION_IGNORE] = "ignore",
+};
+
+const char *
+rule_token(rule_id rule)
+{
+	if ((unsigned)rule >= RULE_COUNT)
+		return "unknown";
+	return rule_table[rule].token;
+}
+
+bool
+rule_from_token(const char *token, rule_id *out)
+{
+	for (unsigned i = 0; i < RULE_COUNT; i++) {
+		if (g_strcmp0(token, rule_table[i].token) == 0) {
+			*out = (rule_id)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+action_name(rule_action action)
+{
+	if ((unsigned)action >= ACTION_COUNT)
+		return "unknown";
+	return action_names[action];
+}
+
+bool
+action_from_name(const char *name, rule_action *out)
+{
+	for (unsigned i = 0; i < ACTION_COUNT; i++) {
+		if (g_strcmp0(name, action_names[i]) == 0) {
+			*out = (rule_action)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+stage_name(rule_stage stage)
+{
+	switch (stage) {
+	case STAGE_MAIL:
+		return "mail";
+	case STAGE_RCPT:
+		return "rcpt";
+	case STAGE_EOM:
+		return "eom";
+	}
+	return "unknown";
+}

@@ -1,0 +1,697 @@
+/*
+ * The policy engine. Each MAIL starts a transaction; its parameters, its
+ * recipients and its content are checked against the rule table, and the
+ * transaction ends in one log line with a verdict. Replies, texts and log
+ * lines are built here so that every rule is testable without libmilter.
+ */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "esmtp_param.h"
+#include "registry.h"
+
+/* Parameters compared for duplicates among unregistered keywords. */
+#define DUPLICATE_WINDOW 64
+
+typedef struct {
+	session_conn *conn;
+	esmtp_command cmd;
+	rule_stage stage;
+	const char *rcpt;	/* sanitized recipient, at RCPT */
+	session_result *result;
+	unsigned logged;	/* rules already logged for this command */
+} command_ctx;
+
+void
+session_sanitize(char *dst, size_t max, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	if (max == 0)
+		return;
+	if (src == NULL)
+		len = 0;
+	for (size_t i = 0; i < len && src[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (n + 1 >= max) {
+			if (max > 4)
+				memcpy(dst + max - 4, "...", 3), n = max - 1;
+			break;
+		}
+		dst[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+static void
+sanitize_str(char *dst, size_t max, const char *src)
+{
+	session_sanitize(dst, max, src, src != NULL ? strlen(src) : 0);
+}
+
+static void G_GNUC_PRINTF(3, 4)
+emit(session_conn *c, int priority, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (c->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->log(c->log_data, priority, c->msg.queue_id, line);
+}
+
+static void
+set_queue_id(session_conn *c, const char *queue_id)
+{
+	if (queue_id != NULL && *queue_id != '\0')
+		sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
+}
+
+void
+session_init(session_conn *c, esmtp_config *config, stats *st,
+	     session_log_fn log, void *log_data)
+{
+	memset(c, 0, sizeof *c);
+	c->config = config_ref(config);
+	c->stats = st;
+	c->log = log;
+	c->log_data = log_data;
+	c->greeting = GREETING_UNKNOWN;
+	g_strlcpy(c->client_name, "unknown", sizeof c->client_name);
+	g_strlcpy(c->client_addr, "unknown", sizeof c->client_addr);
+	if (st != NULL) {
+		stats_add(&st->connections, 1);
+		atomic_fetch_add_explicit(&st->active_connections, 1,
+					  memory_order_relaxed);
+	}
+}
+
+void
+session_connect(session_conn *c, const char *hostname, const net_addr *addr,
+		const char *addr_text)
+{
+	c->connected = true;
+	if (hostname != NULL)
+		sanitize_str(c->client_name, sizeof c->client_name, hostname);
+	if (addr != NULL)
+		c->client = *addr;
+	if (addr_text != NULL && *addr_text != '\0')
+		sanitize_str(c->client_addr, sizeof c->client_addr, addr_text);
+}
+
+void
+session_helo(session_conn *c, const char *name)
+{
+	sanitize_str(c->helo, sizeof c->helo, name);
+	/* a new greeting: which verb it was is known again only from {r} */
+	c->greeting = GREETING_UNKNOWN;
+}
+
+static exempt_kind
+network_exempt(const session_conn *c)
+{
+	const GArray *nets = c->config->trusted_networks;
+
+	for (guint i = 0; i < nets->len; i++)
+		if (net_addr_in(&c->client, &g_array_index(nets, net_addr, i)))
+			return EXEMPT_NETWORK;
+	return EXEMPT_NONE;
+}
+
+static const char *
+exempt_name(exempt_kind e)
+{
+	return e == EXEMPT_NETWORK ? "network" : e == EXEMPT_AUTH ? "auth" : "";
+}
+
+static void
+format_violations(const session_msg *m, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
+		const session_violation *v = &m->violations[r];
+
+		if (!v->fired || v->action == ACTION_IGNORE)
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s:%s",
+				      n > 0 ? "," : "", rule_token(r),
+				      action_name(v->action));
+		if (n >= len)
+			break;
+	}
+	if (n == 0)
+		g_strlcpy(buf, "none", len);
+}
+
+static bool
+has_logged_violation(const session_msg *m)
+{
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		if (m->violations[r].fired
+		    && m->violations[r].action != ACTION_IGNORE)
+			return true;
+	return false;
+}
+
+/* Ends the transaction with a verdict: one log line, the counters. */
+static void
+msg_finish(session_conn *c, verdict_type verdict)
+{
+	session_msg *m = &c->msg;
+	char violations[256], declared[24], actual[24], rejected[32] = "";
+	char exempt[24] = "";
+
+	if (!m->active)
+		return;
+	format_violations(m, violations, sizeof violations);
+	if (m->size_declared)
+		snprintf(declared, sizeof declared, "%" G_GUINT64_FORMAT,
+			 m->size_value);
+	else
+		g_strlcpy(declared, "none", sizeof declared);
+	if (m->content.seen)
+		snprintf(actual, sizeof actual, "%" G_GUINT64_FORMAT,
+			 content_size(&m->content));
+	else
+		g_strlcpy(actual, "unknown", sizeof actual);
+	if (m->rcpts_rejected > 0)
+		snprintf(rejected, sizeof rejected, " rcpts_rejected=%u",
+			 m->rcpts_rejected);
+	if (m->exempt != EXEMPT_NONE)
+		snprintf(exempt, sizeof exempt, " exempt=%s",
+			 exempt_name(m->exempt));
+	emit(c, has_logged_violation(m) ? LOG_NOTICE : LOG_INFO,
+	     "client=%s[%s] greeting=%s helo=%s from=%s params=%s rcpts=%u%s "
+	     "size_declared=%s size_actual=%s violations=%s%s verdict=%s",
+	     c->client_name, c->client_addr, greeting_name(c->greeting),
+	     c->helo[0] != '\0' ? c->helo : "none", m->from,
+	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
+	     rejected, declared, actual, violations, exempt,
+	     verdict_name(verdict));
+	if (c->stats != NULL)
+		stats_add(&c->stats->verdicts[verdict], 1);
+	m->active = false;
+}
+
+static void
+msg_begin(session_conn *c, const char *from)
+{
+	session_msg *m = &c->msg;
+
+	if (m->active)
+		msg_finish(c, VERDICT_ABORT);
+	memset(m, 0, sizeof *m);
+	m->active = true;
+	m->body = BODY_NONE;
+	if (from != NULL)
+		sanitize_str(m->from, sizeof m->from, from);
+	else
+		g_strlcpy(m->from, "unknown", sizeof m->from);
+	if (c->stats != NULL)
+		stats_add(&c->stats->transactions, 1);
+}
+
+static rule_action
+effective_action(const session_conn *c, rule_id rule, bool *exempted)
+{
+	rule_action a = c->config->actions[rule];
+
+	*exempted = false;
+	if (c->config->dry_run)
+		return ACTION_LOG;
+	if (c->msg.exempt != EXEMPT_NONE && a <= ACTION_TAG) {
+		*exempted = true;
+		return ACTION_LOG;
+	}
+	return a;
+}
+
+static smtp_reply_code
+reply_for(rule_id rule, rule_action action, rule_stage stage,
+	  const registry_entry *row)
+{
+	const rule_def *def = &rule_table[rule];
+
+	if (action == ACTION_TEMPFAIL)
+		return def->tempfail;
+	if (row != NULL && row->bad_value_rule == rule
+	    && row->bad_value_reply.code != NULL)
+		return row->bad_value_reply;
+	if (stage == STAGE_RCPT && def->reject_rcpt.code != NULL)
+		return def->reject_rcpt;
+	return def->reject;
+}
+
+/* A rule fired: record, count, log, and let it decide the reply. */
+static void G_GNUC_PRINTF(4, 5)
+fire(command_ctx *cx, rule_id rule, const registry_entry *row,
+     const char *fmt, ...)
+{
+	session_conn *c = cx->conn;
+	session_violation *v = &c->msg.violations[rule];
+	session_result *res = cx->result;
+	char detail[SESSION_TEXT_MAX - 32], text[SESSION_TEXT_MAX];
+	bool exempted;
+	rule_action action = effective_action(c, rule, &exempted);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	snprintf(text, sizeof text, "%s (%s)", detail, rule_token(rule));
+
+	if (!v->fired || action < v->action) {
+		v->action = action;
+		v->stage = cx->stage;
+	}
+	v->fired = true;
+	v->count++;
+	if (c->stats != NULL)
+		stats_add(&c->stats->violations[rule][exempted
+			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
+
+	if (action != ACTION_IGNORE && !(cx->logged & (1u << rule))) {
+		cx->logged |= 1u << rule;
+		emit(c, LOG_NOTICE,
+		     "violation rule=%s action=%s stage=%s client=%s[%s] "
+		     "from=%s%s%s%s%s reason=\"%s\"",
+		     rule_token(rule), action_name(action),
+		     stage_name(cx->stage), c->client_name, c->client_addr,
+		     c->msg.from, cx->rcpt != NULL ? " rcpt=" : "",
+		     cx->rcpt != NULL ? cx->rcpt : "",
+		     exempted ? " exempt=" : "",
+		     exempted ? exempt_name(c->msg.exempt) : "", text);
+	}
+
+	if (action != ACTION_REJECT && action != ACTION_TEMPFAIL)
+		return;
+	/* the first permanent failure wins over any temporary one */
+	if (res->stop && !(res->action == ACTION_TEMPFAIL
+			   && action == ACTION_REJECT))
+		return;
+	res->stop = true;
+	res->action = action;
+	res->rule = rule;
+	res->reply = reply_for(rule, action, cx->stage, row);
+	g_strlcpy(res->text, text, sizeof res->text);
+}
+
+static bool
+has_8bit(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s & 0x80)
+			return true;
+	return false;
+}
+
+static void
+params_log_append(session_msg *m, const esmtp_param *p,
+		  const registry_entry *row)
+{
+	char item[64], kw[40];
+	size_t used = strlen(m->params);
+
+	if (used > 0 && g_str_has_suffix(m->params, "..."))
+		return;
+	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
+	if (row != NULL)
+		g_strlcpy(kw, row->keyword, sizeof kw);
+	if (row != NULL && p->value != NULL
+	    && (strcmp(row->keyword, "BODY") == 0
+		|| strcmp(row->keyword, "RET") == 0)) {
+		char val[16];
+
+		session_sanitize(val, sizeof val, p->value, p->value_len);
+		snprintf(item, sizeof item, "%s=%s", kw, val);
+		for (char *q = item; *q; q++)
+			*q = g_ascii_toupper(*q);
+	} else {
+		g_strlcpy(item, kw, sizeof item);
+	}
+	if (used + strlen(item) + 2 >= sizeof m->params - 4) {
+		g_strlcat(m->params, used > 0 ? ",..." : "...",
+			  sizeof m->params);
+		return;
+	}
+	if (used > 0)
+		g_strlcat(m->params, ",", sizeof m->params);
+	g_strlcat(m->params, item, sizeof m->params);
+}
+
+static void
+count_param(session_conn *c, esmtp_command cmd, unsigned slot)
+{
+	if (c->stats != NULL)
+		stats_add(&c->stats->params[cmd][slot], 1);
+}
+
+static void
+remember_value(session_msg *m, const registry_entry *row,
+	       const esmtp_param *p)
+{
+	if (strcmp(row->keyword, "SIZE") == 0) {
+		m->size_declared = registry_size_value(p->value, p->value_len,
+						       &m->size_value);
+	} else if (strcmp(row->keyword, "BODY") == 0) {
+		if (g_ascii_strncasecmp(p->value, "8BITMIME", 8) == 0)
+			m->body = BODY_8BITMIME;
+		else if (g_ascii_strncasecmp(p->value, "BINARYMIME", 10) == 0)
+			m->body = BODY_BINARYMIME;
+		else
+			m->body = BODY_7BIT;
+	}
+}
+
+static void
+check_params(command_ctx *cx, char **argv, bool smtputf8)
+{
+	session_conn *c = cx->conn;
+	esmtp_param window[DUPLICATE_WINDOW];
+	unsigned nwindow = 0, nparams = 0;
+	guint32 seen = 0;
+
+	for (size_t i = 1; argv[i] != NULL; i++) {
+		const char *raw = argv[i];
+		esmtp_param p;
+		esmtp_param_status st = esmtp_param_parse(raw, smtputf8, &p);
+		const registry_entry *row;
+		const char *why = "";
+		char kw[48], val[72], token[72];
+		bool dup = false;
+
+		nparams++;
+		session_sanitize(token, sizeof token, raw, strlen(raw));
+		if (st != PARAM_OK) {
+			count_param(c, cx->cmd, STATS_PARAM_INVALID);
+			if (cx->cmd == CMD_MAIL)
+				params_log_append(&c->msg, &p, NULL);
+			fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s",
+			     token, esmtp_param_status_text(st));
+			continue;
+		}
+		session_sanitize(kw, sizeof kw, p.keyword, p.keyword_len);
+		row = registry_lookup(p.keyword, p.keyword_len);
+		if (cx->cmd == CMD_MAIL)
+			params_log_append(&c->msg, &p, row);
+
+		if (row != NULL) {
+			guint32 bit = 1u << registry_index(row);
+
+			dup = (seen & bit) != 0;
+			seen |= bit;
+			count_param(c, cx->cmd, (unsigned)registry_index(row));
+		} else {
+			for (unsigned k = 0; k < nwindow && !dup; k++)
+				dup = window[k].keyword_len == p.keyword_len
+				      && g_ascii_strncasecmp(window[k].keyword,
+						p.keyword, p.keyword_len) == 0;
+			if (nwindow < DUPLICATE_WINDOW)
+				window[nwindow++] = p;
+		}
+		if (dup) {
+			fire(cx, RULE_PARAM_DUPLICATE, row,
+			     "parameter %s given more than once", kw);
+			continue;
+		}
+		if (row == NULL) {
+			if (esmtp_keyword_is_private(p.keyword, p.keyword_len)) {
+				count_param(c, cx->cmd, STATS_PARAM_PRIVATE);
+				fire(cx, RULE_PARAM_PRIVATE, NULL,
+				     "private parameter %s is not accepted", kw);
+			} else {
+				count_param(c, cx->cmd, STATS_PARAM_UNREGISTERED);
+				fire(cx, RULE_PARAM_UNREGISTERED, NULL,
+				     "%s is not a registered %s parameter", kw,
+				     esmtp_command_name(cx->cmd));
+			}
+			continue;
+		}
+		if (!(row->commands & (1u << cx->cmd))) {
+			fire(cx, RULE_PARAM_MISPLACED, row,
+			     "%s is not a %s parameter (%s)", row->keyword,
+			     esmtp_command_name(cx->cmd), row->rfc);
+			continue;
+		}
+		if (!row->check(p.value, p.value_len, &why)) {
+			session_sanitize(val, sizeof val, p.value, p.value_len);
+			if (p.value != NULL)
+				fire(cx, row->bad_value_rule, row, "%s=%s: %s",
+				     row->keyword, val, why);
+			else
+				fire(cx, row->bad_value_rule, row, "%s: %s",
+				     row->keyword, why);
+			continue;
+		}
+		if (cx->cmd == CMD_MAIL)
+			remember_value(&c->msg, row, &p);
+	}
+	if (nparams > 0 && c->greeting == GREETING_HELO)
+		fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL,
+		     "ESMTP parameters after HELO instead of EHLO");
+}
+
+static bool
+mail_has_smtputf8(char **argv)
+{
+	for (size_t i = 1; argv[i] != NULL; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t len = eq != NULL ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+
+		if (esmtp_keyword_equals(argv[i], len, "SMTPUTF8"))
+			return true;
+	}
+	return false;
+}
+
+static greeting_type
+greeting_from_protocol(const char *r)
+{
+	if (g_ascii_strcasecmp(r, "SMTP") == 0)
+		return GREETING_HELO;
+	if (g_ascii_strncasecmp(r, "ESMTP", 5) == 0
+	    || g_ascii_strncasecmp(r, "UTF8SMTP", 8) == 0)
+		return GREETING_EHLO;
+	return GREETING_UNKNOWN;
+}
+
+static char *const empty_argv[] = {NULL, NULL};
+
+void
+session_mail(session_conn *c, char **argv, const session_macros *macros,
+	     session_result *res)
+{
+	session_msg *m = &c->msg;
+	command_ctx cx = {c, CMD_MAIL, STAGE_MAIL, NULL, res, 0};
+	char domain_buf[SESSION_NAME_MAX];
+	const char *domain;
+
+	memset(res, 0, sizeof *res);
+	if (argv == NULL || argv[0] == NULL)
+		argv = (char **)empty_argv;
+	msg_begin(c, argv[0]);
+	if (macros != NULL) {
+		set_queue_id(c, macros->queue_id);
+		if (macros->protocol != NULL && *macros->protocol != '\0')
+			c->greeting = greeting_from_protocol(macros->protocol);
+		if ((macros->auth_type != NULL && *macros->auth_type != '\0')
+		    || (macros->auth_authen != NULL
+			&& *macros->auth_authen != '\0'))
+			if (c->config->exempt_authenticated)
+				m->exempt = EXEMPT_AUTH;
+	}
+	/* the network exemption names the stronger fact */
+	if (network_exempt(c) == EXEMPT_NETWORK)
+		m->exempt = EXEMPT_NETWORK;
+
+	m->smtputf8 = mail_has_smtputf8(argv);
+	check_params(&cx, argv, m->smtputf8);
+	if (has_8bit(argv[0]) && !m->smtputf8)
+		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
+		     "non-ASCII sender address without SMTPUTF8");
+
+	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
+	m->mail_limit = size_limit_for_mail(c->config, &c->client, domain);
+	if (m->size_declared && m->mail_limit.source != LIMIT_NONE
+	    && m->size_value > m->mail_limit.octets)
+		fire(&cx, RULE_SIZE_LIMIT, NULL,
+		     "declared SIZE %" G_GUINT64_FORMAT
+		     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
+		     m->size_value, m->mail_limit.octets,
+		     size_limit_phrase(m->mail_limit.source));
+
+	if (c->stats != NULL) {
+		stats_add(&c->stats->body_types[m->body], 1);
+		stats_add(&c->stats->size_declared[m->size_declared], 1);
+	}
+	if (res->stop)
+		msg_finish(c, res->action == ACTION_REJECT ? VERDICT_REJECT
+							   : VERDICT_TEMPFAIL);
+}
+
+void
+session_rcpt(session_conn *c, char **argv, const char *queue_id,
+	     session_result *res)
+{
+	session_msg *m = &c->msg;
+	char rcpt[SESSION_NAME_MAX], domain_buf[SESSION_NAME_MAX];
+	command_ctx cx = {c, CMD_RCPT, STAGE_RCPT, rcpt, res, 0};
+	const char *domain;
+	size_limit lim;
+
+	memset(res, 0, sizeof *res);
+	if (argv == NULL || argv[0] == NULL)
+		argv = (char **)empty_argv;
+	if (!m->active)		/* RCPT without MAIL: check it all the same */
+		session_mail(c, (char **)empty_argv, NULL, res);
+	set_queue_id(c, queue_id);
+	sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
+
+	check_params(&cx, argv, m->smtputf8);
+	if (has_8bit(argv[0]) && !m->smtputf8)
+		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
+		     "non-ASCII recipient address without SMTPUTF8");
+
+	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
+	lim = size_limit_for_rcpt(c->config, m->mail_limit, domain);
+	if (m->size_declared && lim.source == LIMIT_RECIPIENT
+	    && m->size_value > lim.octets)
+		fire(&cx, RULE_SIZE_LIMIT, NULL,
+		     "declared SIZE %" G_GUINT64_FORMAT
+		     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
+		     m->size_value, lim.octets, size_limit_phrase(lim.source));
+
+	if (res->stop) {
+		m->rcpts_rejected++;
+		return;
+	}
+	m->rcpts_accepted++;
+	m->eom_limit = m->eom_limit_set ? size_limit_min(m->eom_limit, lim)
+					: lim;
+	m->eom_limit_set = true;
+}
+
+void
+session_header(session_conn *c, const char *name, const char *value)
+{
+	if (c->msg.active)
+		content_header(&c->msg.content, name, value,
+			       c->header_leading_space);
+}
+
+void
+session_body(session_conn *c, const unsigned char *data, size_t len)
+{
+	if (c->msg.active)
+		content_body(&c->msg.content, data, len);
+}
+
+static void
+build_tag_header(const session_msg *m, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
+		if (!m->violations[r].fired
+		    || m->violations[r].action != ACTION_TAG)
+			continue;
+		if (buf[0] != '\0')
+			g_strlcat(buf, ", ", len);
+		g_strlcat(buf, rule_token(r), len);
+	}
+}
+
+void
+session_eom(session_conn *c, const char *queue_id, session_result *res)
+{
+	session_msg *m = &c->msg;
+	command_ctx cx = {c, CMD_MAIL, STAGE_EOM, NULL, res, 0};
+
+	memset(res, 0, sizeof *res);
+	if (!m->active)
+		session_mail(c, (char **)empty_argv, NULL, res);
+	set_queue_id(c, queue_id);
+
+	if (m->content.seen) {
+		guint64 actual = content_size(&m->content);
+		size_limit lim = m->eom_limit_set ? m->eom_limit : m->mail_limit;
+
+		if (c->stats != NULL) {
+			stats_add(&c->stats->messages, 1);
+			stats_add(&c->stats->octets, actual);
+		}
+		if (lim.source != LIMIT_NONE && actual > lim.octets)
+			fire(&cx, RULE_SIZE_ACTUAL_LIMIT, NULL,
+			     "message size %" G_GUINT64_FORMAT
+			     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
+			     actual, lim.octets, size_limit_phrase(lim.source));
+		if (m->size_declared
+		    && size_overrun(c->config, m->size_value, actual))
+			fire(&cx, RULE_SIZE_OVERRUN, NULL,
+			     "message size %" G_GUINT64_FORMAT
+			     " exceeds the declared SIZE %" G_GUINT64_FORMAT,
+			     actual, m->size_value);
+		if (m->content.body_8bit && m->body != BODY_8BITMIME
+		    && m->body != BODY_BINARYMIME)
+			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL,
+			     "8-bit octets in the body without BODY=8BITMIME");
+		else if (m->content.header_8bit && !m->smtputf8)
+			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL,
+			     "8-bit octets in the header without SMTPUTF8");
+	} else if (c->stats != NULL) {
+		stats_add(&c->stats->messages, 1);
+	}
+
+	if (!res->stop)
+		build_tag_header(m, res->tag_header, sizeof res->tag_header);
+	msg_finish(c, !res->stop ? VERDICT_ACCEPT
+		   : res->action == ACTION_REJECT ? VERDICT_REJECT
+						  : VERDICT_TEMPFAIL);
+}
+
+void
+session_abort(session_conn *c)
+{
+	session_msg *m = &c->msg;
+
+	if (!m->active)
+		return;
+	/* every recipient refused by us: the transaction was rejected */
+	msg_finish(c, m->rcpts_accepted == 0 && m->rcpts_rejected > 0
+		   ? VERDICT_REJECT : VERDICT_ABORT);
+}
+
+void
+session_unknown(session_conn *c, const char *command)
+{
+	if (c->stats == NULL)
+		return;
+	stats_add(&c->stats->unknown_commands[
+			  command != NULL && (command[0] == 'X'
+					      || command[0] == 'x')
+			  ? UNKNOWN_CMD_PRIVATE : UNKNOWN_CMD_UNREGISTERED], 1);
+}
+
+void
+session_close(session_conn *c)
+{
+	if (c->config == NULL)
+		return;
+	session_abort(c);
+	if (c->stats != NULL) {
+		stats_add(&c->stats->greetings[c->greeting], 1);
+		atomic_fetch_sub_explicit(&c->stats->active_connections, 1,
+					  memory_order_relaxed);
+	}
+	config_unref(c->config);
+	c->config = NULL;
+}

@@ -1,0 +1,187 @@
+/*
+ * RFC 1870 5: the size is the octets of the message including CRLF
+ * pairs, excluding the terminating dot and dot-stuffing. MTAs hand the
+ * milter the header fields one by one without their CRLF and the body
+ * with CRLF line ends and dot-stuffing removed, so the size is rebuilt
+ * here.
+ */
+#include "size.h"
+
+#include <string.h>
+
+size_limit
+size_limit_min(size_limit a, size_limit b)
+{
+	if (a.source == LIMIT_NONE)
+		return b;
+	if (b.source == LIMIT_NONE)
+		return a;
+	return b.octets < a.octets ? b : a;
+}
+
+static bool
+domain_matches(const char *domain, const char *pattern)
+{
+	size_t dl, pl;
+
+	if (pattern[0] != '.')
+		return g_ascii_strcasecmp(domain, pattern) == 0;
+	/* ".example.org" matches any name below example.org */
+	dl = strlen(domain);
+	pl = strlen(pattern);
+	return dl > pl && g_ascii_strcasecmp(domain + dl - pl, pattern) == 0;
+}
+
+static size_limit
+domain_limit_min(size_limit cur, const GArray *limits, const char *domain,
+		 limit_source source)
+{
+	if (domain == NULL || *domain == '\0')
+		return cur;
+	for (guint i = 0; i < limits->len; i++) {
+		const domain_limit *dl = &g_array_index(limits, domain_limit, i);
+
+		if (domain_matches(domain, dl->domain))
+			cur = size_limit_min(cur, (size_limit){dl->limit, source});
+	}
+	return cur;
+}
+
+size_limit
+size_limit_for_mail(const esmtp_config *config, const net_addr *client,
+		    const char *sender_domain)
+{
+	size_limit lim = {0, LIMIT_NONE};
+
+	if (config->size_max > 0)
+		lim = (size_limit){config->size_max, LIMIT_GLOBAL};
+	if (client != NULL) {
+		for (guint i = 0; i < config->client_limits->len; i++) {
+			const client_limit *cl = &g_array_index(
+				config->client_limits, client_limit, i);
+
+			if (net_addr_in(client, &cl->net))
+				lim = size_limit_min(lim, (size_limit){
+					cl->limit, LIMIT_CLIENT});
+		}
+	}
+	return domain_limit_min(lim, config->from_limits, sender_domain,
+				LIMIT_SENDER);
+}
+
+size_limit
+size_limit_for_rcpt(const esmtp_config *config, size_limit mail,
+		    const char *rcpt_domain)
+{
+	return domain_limit_min(mail, config->to_limits, rcpt_domain,
+				LIMIT_RECIPIENT);
+}
+
+const char *
+size_limit_phrase(limit_source source)
+{
+	switch (source) {
+	case LIMIT_CLIENT:
+		return " for this client";
+	case LIMIT_SENDER:
+		return " for this sender";
+	case LIMIT_RECIPIENT:
+		return " for this recipient";
+	case LIMIT_GLOBAL:
+	case LIMIT_NONE:
+		break;
+	}
+	return "";
+}
+
+bool
+size_overrun(const esmtp_config *config, guint64 declared, guint64 actual)
+{
+	guint64 allowed = declared, extra;
+
+	/* declared * percent / 100, saturating instead of wrapping */
+	if (config->overrun_percent > 0
+	    && declared > G_MAXUINT64 / config->overrun_percent)
+		return false;
+	extra = declared * config->overrun_percent / 100;
+	allowed = allowed > G_MAXUINT64 - extra ? G_MAXUINT64 : allowed + extra;
+	allowed = allowed > G_MAXUINT64 - config->overrun_bytes
+		  ? G_MAXUINT64 : allowed + config->overrun_bytes;
+	return actual > allowed;
+}
+
+const char *
+size_address_domain(const char *address, char *buf, size_t buflen)
+{
+	const char *at, *end;
+	size_t len;
+
+	if (address == NULL || buflen == 0)
+		return NULL;
+	at = strrchr(address, '@');
+	if (at == NULL)
+		return NULL;
+	at++;
+	end = at + strcspn(at, ">");
+	len = (size_t)(end - at);
+	if (len == 0 || len >= buflen)
+		return NULL;
+	memcpy(buf, at, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static bool
+has_8bit(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] & 0x80)
+			return true;
+	return false;
+}
+
+/* Octets of s on the wire: a bare LF inside a folded value was CRLF. */
+static guint64
+wire_octets(const char *s, bool *eight_bit)
+{
+	guint64 n = 0;
+	unsigned char prev = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		n += (*p == '\n' && prev != '\r') ? 2 : 1;
+		if (*p & 0x80)
+			*eight_bit = true;
+		prev = *p;
+	}
+	return n;
+}
+
+void
+content_header(content_account *acct, const char *name, const char *value,
+	       bool leading_space)
+{
+	acct->seen = true;
+	if (name != NULL)
+		acct->header_octets += wire_octets(name, &acct->header_8bit);
+	/* ":" and CRLF, and the space MTAs strip after the colon */
+	acct->header_octets += 3 + (leading_space ? 0 : 1);
+	if (value != NULL)
+		acct->header_octets += wire_octets(value, &acct->header_8bit);
+}
+
+void
+content_body(content_account *acct, const unsigned char *data, size_t len)
+{
+	acct->seen = true;
+	acct->body_octets += len;
+	if (!acct->body_8bit && data != NULL)
+		acct->body_8bit = has_8bit(data, len);
+}
+
+guint64
+content_size(const content_account *acct)
+{
+	/* the blank line between header and body */
+	return acct->header_octets + (acct->header_octets > 0 ? 2 : 0)
+	       + acct->body_octets;
+}
