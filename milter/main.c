@@ -427,10 +427,20 @@ main(int argc, char **argv)
 	if (user_name != NULL && !drop_privileges(user_name, uid, gid))
 		return EX_NOPERM;
 
+	/*
+	 * The reload thread must not take libmilter's signals (HUP, TERM,
+	 * INT go to libmilter's own thread): it starts with all four
+	 * blocked and waits for SIGUSR1 alone.
+	 */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
 	if (pthread_create(&reloader, NULL, reload_thread, &set) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
 		return EX_OSERR;

@@ -412,6 +412,9 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 			seen |= bit;
 			count_param(c, cx->cmd, (unsigned)registry_index(row));
 		} else {
+			count_param(c, cx->cmd,
+				    esmtp_keyword_is_private(p.keyword, p.keyword_len)
+				    ? STATS_PARAM_PRIVATE : STATS_PARAM_UNREGISTERED);
 			for (unsigned k = 0; k < nwindow && !dup; k++)
 				dup = window[k].keyword_len == p.keyword_len
 				      && g_ascii_strncasecmp(window[k].keyword,
@@ -426,11 +429,9 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		}
 		if (row == NULL) {
 			if (esmtp_keyword_is_private(p.keyword, p.keyword_len)) {
-				count_param(c, cx->cmd, STATS_PARAM_PRIVATE);
 				fire(cx, RULE_PARAM_PRIVATE, NULL,
 				     "private parameter %s is not accepted", kw);
 			} else {
-				count_param(c, cx->cmd, STATS_PARAM_UNREGISTERED);
 				fire(cx, RULE_PARAM_UNREGISTERED, NULL,
 				     "%s is not a registered %s parameter", kw,
 				     esmtp_command_name(cx->cmd));

@@ -1,0 +1,12 @@
+-- An honest EHLO session is accepted and logged as one transaction line.
+local t = dofile(lib)
+local conn = t.connect("mx.example.net", "192.0.2.7")
+t.check(mt.helo(conn, "mx.example.net") == nil, "helo")
+mt.macro(conn, SMFIC_MAIL, "{r}", "ESMTP", "i", "4A1B2C")
+t.mail(conn, SMFIR_CONTINUE, "<a@example.net>", "SIZE=60", "BODY=8BITMIME")
+t.rcpt(conn, SMFIR_CONTINUE, "<b@example.org>")
+local r = t.message(conn, {{"Subject", "hello"}}, "hello world\r\n")
+t.check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "eom reply " .. tostring(r))
+mt.disconnect(conn)
+local line = t.wait_log("verdict=accept")
+t.check(line:find("4A1B2C: client=mx.example.net[192.0.2.7] greeting=ehlo helo=mx.example.net from=<a@example.net> params=SIZE,BODY=8BITMIME rcpts=1 size_declared=60 size_actual=31 violations=none verdict=accept", 1, true), line)

@@ -1,0 +1,99 @@
+-- Helpers shared by the miltertest scripts. The runner passes socket, log
+-- (the daemon's stderr), pid and dir with -D.
+
+local t = {}
+
+function t.fail(msg)
+	error(msg, 2)
+end
+
+function t.check(cond, msg)
+	if not cond then
+		error(msg, 2)
+	end
+end
+
+-- Opens a milter connection and sends connect info.
+function t.connect(host, ip)
+	local conn = mt.connect(socket, 40, 0.05)
+	t.check(conn ~= nil, "mt.connect failed")
+	t.check(mt.conninfo(conn, host or "client.example", ip or "192.0.2.7") == nil,
+		"conninfo failed")
+	return conn
+end
+
+-- Reads the daemon log as one string.
+function t.log()
+	local f = io.open(log, "r")
+	if f == nil then
+		return ""
+	end
+	local s = f:read("*a")
+	f:close()
+	return s
+end
+
+-- Waits until the log contains a plain-text fragment, then returns the
+-- last line that holds it.
+function t.wait_log(fragment)
+	for _ = 1, 100 do
+		local found
+		for line in t.log():gmatch("[^\n]+") do
+			if line:find(fragment, 1, true) then
+				found = line
+			end
+		end
+		if found then
+			return found
+		end
+		mt.sleep(0.05)
+	end
+	error("not in the daemon log: " .. fragment, 2)
+end
+
+function t.count_log(fragment)
+	local n = 0
+	for line in t.log():gmatch("[^\n]+") do
+		if line:find(fragment, 1, true) then
+			n = n + 1
+		end
+	end
+	return n
+end
+
+function t.reply_is(conn, want, what)
+	local got = mt.getreply(conn)
+	if got ~= want then
+		error(string.format("%s: reply %q, expected %q", what,
+			tostring(got), tostring(want)), 2)
+	end
+end
+
+-- MAIL with parameters; expects the given milter reply.
+function t.mail(conn, want, from, ...)
+	t.check(mt.mailfrom(conn, from, ...) == nil, "mailfrom failed")
+	t.reply_is(conn, want, "MAIL " .. from)
+end
+
+function t.rcpt(conn, want, to, ...)
+	t.check(mt.rcptto(conn, to, ...) == nil, "rcptto failed")
+	t.reply_is(conn, want, "RCPT " .. to)
+end
+
+-- Headers and body, then end of message; returns the reply.
+function t.message(conn, headers, body)
+	for _, h in ipairs(headers) do
+		t.check(mt.header(conn, h[1], h[2]) == nil, "header failed")
+	end
+	-- miltertest ends the script when a negotiated-away stage is sent
+	if not mt.test_option(conn, SMFIP_NOEOH) then
+		t.check(mt.eoh(conn) == nil, "eoh failed")
+	end
+	if body ~= nil and body ~= "" then
+		t.check(mt.bodystring(conn, body) == nil, "body failed")
+	end
+	t.check(mt.eom(conn) == nil, "eom failed")
+	return mt.getreply(conn)
+end
+
+return t

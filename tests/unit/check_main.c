@@ -1,0 +1,19 @@
+#include <stdlib.h>
+
+#include "unit.h"
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(param_suite());
+	int failed;
+
+	srunner_add_suite(sr, registry_suite());
+	srunner_add_suite(sr, size_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, session_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,235 @@
+/* Config loading: every key, its default, and the errors with file:line. */
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "config.h"
+#include "unit.h"
+
+static char *
+write_conf(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	char *path = NULL;
+	int fd = g_file_open_tmp("esmtp-milter-test-XXXXXX.conf", &path, &error);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Loads text; returns the config or NULL, and the problems joined. */
+static esmtp_config *
+load(const char *text, char **problems_out)
+{
+	g_autofree char *path = write_conf(text);
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	esmtp_config *c = config_load(path, problems);
+	GString *all = g_string_new(NULL);
+
+	for (guint i = 0; i < problems->len; i++) {
+		const char *p = g_ptr_array_index(problems, i);
+
+		/* strip the temporary path: "PATH:LINE: ..." -> ":LINE: ..." */
+		g_string_append(all, p + strlen(path));
+		g_string_append_c(all, '\n');
+	}
+	unlink(path);
+	*problems_out = g_string_free(all, FALSE);
+	return c;
+}
+
+START_TEST(test_defaults)
+{
+	g_autoptr(esmtp_config) c = config_new_defaults();
+
+	ck_assert_str_eq(c->socket, "unix:/run/esmtp-milter/esmtp-milter.sock");
+	ck_assert_uint_eq(c->socket_mode, 0660);
+	ck_assert_int_eq(c->log_level, LOG_INFO);
+	ck_assert_int_eq(c->syslog_facility, LOG_MAIL);
+	ck_assert(!c->dry_run);
+	ck_assert_uint_eq(c->trusted_networks->len, 2);
+	ck_assert(c->exempt_authenticated);
+	ck_assert_uint_eq(c->size_max, 10485760);
+	ck_assert_uint_eq(c->overrun_percent, 10);
+	ck_assert_uint_eq(c->overrun_bytes, 4096);
+	ck_assert_int_eq(c->actions[RULE_PARAM_PRIVATE], ACTION_IGNORE);
+	ck_assert_int_eq(c->actions[RULE_SIZE_OVERRUN], ACTION_REJECT);
+	ck_assert_int_eq(c->actions[RULE_UTF8_UNDECLARED], ACTION_LOG);
+	ck_assert_str_eq(c->stats_listen, "127.0.0.1:9464");
+	ck_assert_str_eq(c->state_file, "");
+	ck_assert_uint_eq(c->summary_interval, 3600);
+	ck_assert(config_needs_content(c));
+	ck_assert(!config_needs_addheader(c));
+}
+END_TEST
+
+START_TEST(test_every_key)
+{
+	g_autofree char *problems = NULL;
+	g_autoptr(esmtp_config) c = load(
+		"# comment\n"
+		"[milter]\n"
+		"socket = inet:8891@127.0.0.1\n"
+		"socket_mode = 0600\n"
+		"user = nobody\n"
+		"pid_file = /run/x.pid\n"
+		"log_level = debug\n"
+		"syslog_facility = local3\n"
+		"dry_run = true\n"
+		"trusted_networks = 10.0.0.0/8; 2001:db8::/32 ;\n"
+		"exempt_authenticated = false\n"
+		"[size]\n"
+		"max = 0\n"
+		"overrun_percent = 5\n"
+		"overrun_bytes = 10\n"
+		"[size_limits]\n"
+		"client:192.0.2.0/24 = 1048576\n"
+		"client:2001:db8::/32 = 1048577\n"
+		"from:Example.org = 2097152\n"
+		"to:lists.example.net = 524288\n"
+		"[actions]\n"
+		"size_overrun = tag\n"
+		"body_8bit_undeclared = ignore\n"
+		"size_actual_limit = ignore\n"
+		"[stats]\n"
+		"listen =\n"
+		"state_file = /var/lib/esmtp-milter/state\n"
+		"summary_interval = 0\n", &problems);
+
+	ck_assert_msg(c != NULL, "%s", problems);
+	ck_assert_str_eq(c->socket, "inet:8891@127.0.0.1");
+	ck_assert_uint_eq(c->socket_mode, 0600);
+	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_str_eq(c->pid_file, "/run/x.pid");
+	ck_assert_int_eq(c->log_level, LOG_DEBUG);
+	ck_assert_int_eq(c->syslog_facility, LOG_LOCAL3);
+	ck_assert(c->dry_run);
+	ck_assert_uint_eq(c->trusted_networks->len, 2);
+	ck_assert(!c->exempt_authenticated);
+	ck_assert_uint_eq(c->size_max, 0);
+	ck_assert_uint_eq(c->overrun_percent, 5);
+	ck_assert_uint_eq(c->overrun_bytes, 10);
+	ck_assert_uint_eq(c->client_limits->len, 2);
+	ck_assert_uint_eq(g_array_index(c->client_limits, client_limit, 1).limit,
+			  1048577);
+	ck_assert_uint_eq(c->from_limits->len, 1);
+	ck_assert_str_eq(g_array_index(c->from_limits, domain_limit, 0).domain,
+			 "example.org");
+	ck_assert_uint_eq(c->to_limits->len, 1);
+	ck_assert_int_eq(c->actions[RULE_SIZE_OVERRUN], ACTION_TAG);
+	ck_assert(config_needs_addheader(c));
+	ck_assert(config_needs_content(c));
+	ck_assert_str_eq(c->stats_listen, "");
+	ck_assert_str_eq(c->state_file, "/var/lib/esmtp-milter/state");
+	ck_assert_uint_eq(c->summary_interval, 0);
+}
+END_TEST
+
+START_TEST(test_no_content_needed)
+{
+	g_autofree char *problems = NULL;
+	g_autoptr(esmtp_config) c = load(
+		"[actions]\nsize_overrun = ignore\nsize_actual_limit = ignore\n"
+		"body_8bit_undeclared = ignore\n", &problems);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert(!config_needs_content(c));
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *problem;	/* expected fragment, with ":LINE:" */
+} bad[] = {
+	{"[milter]\nbogus = 1\n", ":2: unknown key \"bogus\" in [milter]"},
+	{"[nope]\n", ":1: unknown group [nope]"},
+	{"[milter]\nlog_level = loud\n", ":2: log_level: \"loud\" is not"},
+	{"[milter]\nsyslog_facility = kern\n", ":2: syslog_facility"},
+	{"[milter]\nsocket_mode = 0999\n", ":2: socket_mode"},
+	{"[milter]\nsocket =\n", ":2: socket: must not be empty"},
+	{"[milter]\ndry_run = maybe\n", ":2: dry_run: \"maybe\" is not true"},
+	{"[milter]\n\ntrusted_networks = 10.0.0.1/8\n",
+	 ":3: trusted_networks: \"10.0.0.1/8\""},
+	{"[milter]\ntrusted_networks = 10.0.0.0/8;bogus\n",
+	 ":2: trusted_networks: \"bogus\""},
+	{"[size]\nmax = -1\n", ":2: max: \"-1\" is not a whole number"},
+	{"[size]\nmax = 10 # ten\n", ":2: max: \"10 # ten\""},
+	{"[size]\nmaximum = 1\n", ":2: unknown key \"maximum\" in [size]"},
+	{"[size_limits]\nclient:300.0.0.0/8 = 1\n", ":2: \"300.0.0.0/8\""},
+	{"[size_limits]\nhost:example.org = 1\n", ":2: \"host:example.org\""},
+	{"[size_limits]\nexample.org = 1\n", ":2: \"example.org\" is not"},
+	{"[size_limits]\nfrom:exa mple.org = 1\n", ":2: \"exa mple.org\""},
+	{"[size_limits]\nto:example.org = big\n", ":2: to:example.org"},
+	{"[actions]\nsize_overrun = bounce\n", ":2: size_overrun: \"bounce\""},
+	{"[actions]\nsize_overun = log\n", ":2: unknown rule \"size_overun\""},
+	{"[stats]\nlisten = localhost\n", ":2: listen: \"localhost\""},
+	{"[stats]\nlisten = 127.0.0.1:99999\n", ":2: listen"},
+	{"[stats]\nsummary_interval = often\n", ":2: summary_interval"},
+	{"[size]\nmax = 1\ngarbage\n", ":3: Key file contains line"},
+};
+
+START_TEST(test_bad_values)
+{
+	g_autofree char *problems = NULL;
+	esmtp_config *c = load(bad[_i].text, &problems);
+
+	ck_assert_msg(c == NULL, "accepted: %s", bad[_i].text);
+	ck_assert_msg(strstr(problems, bad[_i].problem) != NULL,
+		      "want %s, got %s", bad[_i].problem, problems);
+}
+END_TEST
+
+START_TEST(test_all_problems_reported)
+{
+	g_autofree char *problems = NULL;
+	esmtp_config *c = load("[milter]\na = 1\nb = 2\n[size]\nmax = x\n",
+			       &problems);
+
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(problems, ":2:"));
+	ck_assert_ptr_nonnull(strstr(problems, ":3:"));
+	ck_assert_ptr_nonnull(strstr(problems, ":5:"));
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+
+	ck_assert_ptr_null(config_load("/nonexistent/esmtp-milter.conf",
+				       problems));
+	ck_assert_uint_eq(problems->len, 1);
+}
+END_TEST
+
+START_TEST(test_refcount)
+{
+	esmtp_config *c = config_new_defaults();
+
+	ck_assert_ptr_eq(config_ref(c), c);
+	config_unref(c);
+	ck_assert_int_eq(c->refcount, 1);
+	config_unref(c);
+	config_unref(NULL);
+}
+END_TEST
+
+Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_no_content_needed);
+	tcase_add_loop_test(tc, test_bad_values, 0, G_N_ELEMENTS(bad));
+	tcase_add_test(tc, test_all_problems_reported);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_refcount);
+	suite_add_tcase(s, tc);
+	return s;
+}

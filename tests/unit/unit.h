@@ -1,0 +1,13 @@
+/* One Suite per module; check_main.c runs them all. */
+#ifndef ESMTP_UNIT_H
+#define ESMTP_UNIT_H
+
+#include <check.h>
+
+Suite *param_suite(void);
+Suite *registry_suite(void);
+Suite *size_suite(void);
+Suite *config_suite(void);
+Suite *session_suite(void);
+
+#endif
