@@ -13,12 +13,14 @@ function t.check(cond, msg)
 	end
 end
 
--- Opens a milter connection and sends connect info.
-function t.connect(host, ip)
+-- Opens a milter connection and sends connect info and the greeting
+-- (libmilter drops MAIL macros sent before a HELO, so HELO comes first).
+function t.connect(host, ip, helo)
 	local conn = mt.connect(socket, 40, 0.05)
 	t.check(conn ~= nil, "mt.connect failed")
 	t.check(mt.conninfo(conn, host or "client.example", ip or "192.0.2.7") == nil,
 		"conninfo failed")
+	t.check(mt.helo(conn, helo or host or "client.example") == nil, "helo failed")
 	return conn
 end
 
@@ -89,11 +91,54 @@ function t.message(conn, headers, body)
 	if not mt.test_option(conn, SMFIP_NOEOH) then
 		t.check(mt.eoh(conn) == nil, "eoh failed")
 	end
-	if body ~= nil and body ~= "" then
-		t.check(mt.bodystring(conn, body) == nil, "body failed")
+	-- in chunks, as MTAs send them: libmilter refuses packets over 64 KB
+	local pos = 1
+	while body ~= nil and pos <= #body do
+		t.check(mt.bodystring(conn, body:sub(pos, pos + 65534)) == nil, "body failed")
+		pos = pos + 65535
 	end
 	t.check(mt.eom(conn) == nil, "eom failed")
 	return mt.getreply(conn)
+end
+
+-- A MAIL the filter refuses: a reply code, and the rule in the log.
+function t.mail_refused(conn, rule, action, from, ...)
+	local before = t.count_log("violation rule=" .. rule .. " action=" .. action)
+	t.mail(conn, SMFIR_REPLYCODE, from, ...)
+	t.check(t.count_log("violation rule=" .. rule .. " action=" .. action) > before,
+		"no " .. rule .. " " .. action .. " logged for MAIL " .. table.concat({...}, " "))
+end
+
+function t.rcpt_refused(conn, rule, action, to, ...)
+	local before = t.count_log("violation rule=" .. rule .. " action=" .. action)
+	t.rcpt(conn, SMFIR_REPLYCODE, to, ...)
+	t.check(t.count_log("violation rule=" .. rule .. " action=" .. action) > before,
+		"no " .. rule .. " " .. action .. " logged for RCPT " .. to)
+end
+
+-- End of message refused with exactly this reply (code, enhanced code,
+-- text as the filter sent it).
+function t.eom_refused(conn, code, enh, text)
+	t.check(mt.getreply(conn) == SMFIR_REPLYCODE,
+		"end of message not refused: " .. tostring(mt.getreply(conn)))
+	t.check(mt.eom_check(conn, MT_SMTPREPLY, code, enh, text),
+		"end of message reply is not: " .. code .. " " .. enh .. " " .. text)
+end
+
+-- Rewrites the config file and has the daemon reload it.
+function t.reload(text)
+	local f = assert(io.open(conf, "w"))
+	f:write(text)
+	f:close()
+	local before = t.count_log("reload")
+	os.execute("kill -USR1 " .. pid)
+	for _ = 1, 100 do
+		if t.count_log("reload") > before then
+			return
+		end
+		mt.sleep(0.05)
+	end
+	error("the daemon did not log a reload")
 end
 
 return t

@@ -8,7 +8,7 @@ daemon=${1:?usage: run.sh DAEMON [SCRIPT...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 daemon=$(cd "$(dirname "$daemon")" && pwd)/$(basename "$daemon")
-scripts=${*:-$(ls "$here"/*.lua | grep -v '/lib\.lua$')}
+scripts=${*:-$(ls "$here"/*.lua | grep -vE '/(lib|wrapper)\.lua$')}
 work=$(mktemp -d "${TMPDIR:-/tmp}/esmtp-milter-test.XXXXXX")
 pass=0
 fail=0
@@ -26,6 +26,8 @@ for script in $scripts; do
 	mkdir -p "$dir"
 	conf="$here/$name.conf"
 	[ -f "$conf" ] || conf="$here/default.conf"
+	cp "$conf" "$dir/test.conf"
+	conf="$dir/test.conf"
 	sock="$dir/sock"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		"$daemon" -f -l debug -c "$conf" -p "unix:$sock" 2>"$dir/log" &
@@ -33,9 +35,9 @@ for script in $scripts; do
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	ok=1
-	if ! miltertest -s "$script" -D "socket=unix:$sock" -D "log=$dir/log" \
+	if ! miltertest -s "$here/wrapper.lua" -D "script=$script" -D "socket=unix:$sock" -D "log=$dir/log" \
 		-D "lib=$here/lib.lua" -D "daemon=$daemon" -D "pid=$pid" \
-		-D "dir=$dir" >"$dir/out" 2>&1; then
+		-D "dir=$dir" -D "conf=$conf" >"$dir/out" 2>&1; then
 		ok=0
 	fi
 	if kill -0 "$pid" 2>/dev/null; then

@@ -1,0 +1,17 @@
+-- RCPT-stage rules: a recipient-domain limit refuses one recipient while
+-- another of the same message is accepted.
+local t = dofile(lib)
+local conn = t.connect("mx.example.net", "192.0.2.7")
+mt.macro(conn, SMFIC_MAIL, "{r}", "ESMTP", "i", "Q1")
+t.mail(conn, SMFIR_CONTINUE, "<a@example.net>", "SIZE=800")
+t.rcpt_refused(conn, "size_limit", "reject", "<l@lists.example.net>")
+t.wait_log("declared SIZE 800 exceeds the limit of 500 for this recipient (size_limit)")
+t.rcpt(conn, SMFIR_CONTINUE, "<b@example.org>", "NOTIFY=SUCCESS,DELAY", "ORCPT=rfc822;b@example.org")
+t.rcpt_refused(conn, "param_misplaced", "reject", "<c@example.org>", "SIZE=10")
+t.rcpt_refused(conn, "param_value", "reject", "<c@example.org>", "NOTIFY=NEVER,DELAY")
+t.rcpt_refused(conn, "param_unregistered", "reject", "<c@example.org>", "FOO")
+local r = t.message(conn, {{"Subject", "hi"}}, "hello\r\n")
+t.check(r == SMFIR_CONTINUE, "message refused")
+t.wait_log("Q1: client=mx.example.net[192.0.2.7] greeting=ehlo helo=")
+t.wait_log("rcpts=1 rcpts_rejected=4 size_declared=800 size_actual=22")
+mt.disconnect(conn)
