@@ -32,7 +32,7 @@ UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(UNIT_SRC:%.c=$(BUILD)/%.o)
 SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev
-CHECK_DEBS := check miltertest
+CHECK_DEBS := check miltertest python3
 
 # Installs what is missing as root, or prints the exact command and stops.
 define need_debs
@@ -52,8 +52,8 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps deps-check check unit unit-san milter-tests run install \
-        clean bench
+.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests run \
+        install clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter
@@ -86,7 +86,8 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 	  $(shell pkg-config --libs check glib-2.0)
 
 check: deps-check
-	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests
+	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests \
+	  cli-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -98,6 +99,9 @@ unit-san: $(BUILD)/san/check_unit
 
 milter-tests: $(BUILD)/san/esmtp-milter
 	tests/milter/run.sh $(BUILD)/san/esmtp-milter
+
+cli-tests: $(BUILD)/san/esmtp-milter
+	tests/cli.sh $(BUILD)/san/esmtp-milter
 
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.

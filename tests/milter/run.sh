@@ -8,7 +8,7 @@ daemon=${1:?usage: run.sh DAEMON [SCRIPT...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 daemon=$(cd "$(dirname "$daemon")" && pwd)/$(basename "$daemon")
-scripts=${*:-$(ls "$here"/*.lua | grep -vE '/(lib|wrapper)\.lua$')}
+scripts=${*:-$(ls "$here"/*.lua "$here"/*.py | grep -vE '/(lib|wrapper)\.lua$')}
 work=$(mktemp -d "${TMPDIR:-/tmp}/esmtp-milter-test.XXXXXX")
 pass=0
 fail=0
@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for script in $scripts; do
-	name=$(basename "$script" .lua)
+	name=$(basename "$script"); name=${name%.*}
 	dir="$work/$name"
 	mkdir -p "$dir"
 	conf="$here/$name.conf"
@@ -35,7 +35,9 @@ for script in $scripts; do
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	ok=1
-	if ! miltertest -s "$here/wrapper.lua" -D "script=$script" -D "socket=unix:$sock" -D "log=$dir/log" \
+	if [ "${script##*.}" = py ]; then
+		python3 "$script" "$sock" "$dir/log" >"$dir/out" 2>&1 || ok=0
+	elif ! miltertest -s "$here/wrapper.lua" -D "script=$script" -D "socket=unix:$sock" -D "log=$dir/log" \
 		-D "lib=$here/lib.lua" -D "daemon=$daemon" -D "pid=$pid" \
 		-D "dir=$dir" -D "conf=$conf" >"$dir/out" 2>&1; then
 		ok=0

@@ -1,0 +1,146 @@
+#!/bin/sh
+# Command line and daemon behaviour: options, exit codes (sysexits.h),
+# config checking, the socket (stale, busy, mode, owner), the pid file,
+# privileges and signals. Every daemon started here is stopped by its pid.
+set -u
+daemon=$(cd "$(dirname "${1:?usage: cli.sh DAEMON}")" && pwd)/$(basename "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/esmtp-milter-cli.XXXXXX")
+chmod 755 "$work"
+pass=0
+fail=0
+pids=
+
+cleanup() {
+	[ -s "$work/bg.pid" ] && pids="$pids $(cat "$work/bg.pid")"
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; [ -f "$work/err" ] && sed 's/^/    /' "$work/err"; }
+
+# expect NAME STATUS COMMAND...: the exit status must be STATUS
+expect() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$work/out" 2>"$work/err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else echo "    exit $got, want $want"; bad "$name"; fi
+}
+
+# grep_out NAME PATTERN FILE
+grep_in() {
+	if grep -q -- "$2" "$3"; then ok "$1"; else echo "    no '$2' in $3:"; sed 's/^/    /' "$3"; bad "$1"; fi
+}
+
+wait_socket() {
+	i=0
+	while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -S "$1" ]
+}
+
+# stop PID: SIGTERM, then the exit status must be 0
+stop() {
+	kill "$1"
+	wait "$1"
+	status=$?
+	pids=$(echo "$pids" | sed "s/\b$1\b//")
+	return $status
+}
+
+printf '[milter]\ntrusted_networks =\n' >"$work/good.conf"
+printf '[milter]\nbogus = 1\n[size]\nmax = x\n' >"$work/bad.conf"
+
+expect "-V exits 0" 0 "$daemon" -V
+grep_in "-V prints the version" "esmtp-milter [0-9]" "$work/out"
+expect "-h exits 0" 0 "$daemon" -h
+grep_in "-h prints usage" "usage: esmtp-milter" "$work/out"
+expect "unknown option is EX_USAGE" 64 "$daemon" -x
+expect "missing option value is EX_USAGE" 64 "$daemon" -c
+expect "stray argument is EX_USAGE" 64 "$daemon" stray
+expect "bad -l is EX_USAGE" 64 "$daemon" -l loud
+expect "-n on a good file exits 0" 0 "$daemon" -n -c "$work/good.conf"
+expect "-n on a bad file exits 78" 78 "$daemon" -n -c "$work/bad.conf"
+grep_in "-n names file and line" "bad.conf:2: unknown key \"bogus\" in \[milter\]" "$work/err"
+grep_in "-n reports every problem" "bad.conf:4: max" "$work/err"
+expect "-n on a missing named file exits 78" 78 "$daemon" -n -c "$work/none.conf"
+expect "a missing named file stops the daemon" 78 "$daemon" -f -c "$work/none.conf" -p "unix:$work/x.sock"
+grep_in "the missing file is named" "none.conf" "$work/err"
+expect "a bad file stops the daemon" 78 "$daemon" -f -c "$work/bad.conf" -p "unix:$work/x.sock"
+
+# a stale socket from a dead process is removed
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$work/stale.sock"
+"$daemon" -f -c "$work/good.conf" -p "unix:$work/stale.sock" -P "$work/pid" 2>"$work/log1" &
+p1=$!
+pids="$pids $p1"
+sleep 0.3
+if wait_socket "$work/stale.sock" && grep -q "removed stale socket" "$work/log1"; then ok "stale socket removed"; else bad "stale socket removed"; fi
+if [ "$(cat "$work/pid" 2>/dev/null)" = "$p1" ]; then ok "pid file holds the pid"; else bad "pid file holds the pid"; fi
+mode=$(stat -c %a "$work/stale.sock")
+if [ "$mode" = 660 ]; then ok "socket_mode 0660 applied"; else echo "    mode $mode"; bad "socket_mode 0660 applied"; fi
+
+# a second instance on the same socket refuses to start
+expect "a live socket is not taken over" 69 "$daemon" -f -c "$work/good.conf" -p "unix:$work/stale.sock"
+grep_in "the live socket is named" "another process is listening" "$work/err"
+
+if stop "$p1"; then ok "SIGTERM exits 0"; else bad "SIGTERM exits 0"; fi
+if [ ! -e "$work/pid" ]; then ok "pid file removed at exit"; else bad "pid file removed at exit"; fi
+
+# a file that is not a socket is never removed
+echo keep >"$work/file.sock"
+expect "a regular file at the socket path stops the daemon" 69 "$daemon" -f -c "$work/good.conf" -p "unix:$work/file.sock"
+if [ "$(cat "$work/file.sock")" = keep ]; then ok "the regular file is untouched"; else bad "the regular file is untouched"; fi
+
+# socket_mode from the config, dry_run announced, -p wins over the config
+printf '[milter]\nsocket = unix:%s/unused.sock\nsocket_mode = 0600\ndry_run = true\n' "$work" >"$work/mode.conf"
+"$daemon" -f -c "$work/mode.conf" -p "unix:$work/mode.sock" 2>"$work/log2" &
+p2=$!
+pids="$pids $p2"
+if wait_socket "$work/mode.sock"; then ok "-p overrides the config socket"; else bad "-p overrides the config socket"; fi
+mode=$(stat -c %a "$work/mode.sock" 2>/dev/null)
+if [ "$mode" = 600 ]; then ok "socket_mode 0600 applied"; else echo "    mode $mode"; bad "socket_mode 0600 applied"; fi
+grep_in "dry_run is announced" "dry_run is on" "$work/log2"
+stop "$p2"
+
+# without -f the daemon detaches; the pid file names the daemon
+"$daemon" -c "$work/good.conf" -p "unix:$work/bg.sock" -P "$work/bg.pid" 2>"$work/err"
+st=$?
+i=0
+while [ ! -s "$work/bg.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if [ $st = 0 ] && wait_socket "$work/bg.sock" && [ -s "$work/bg.pid" ]; then
+	bgpid=$(cat "$work/bg.pid")
+	pids="$pids $bgpid"
+	ok "detaches and writes the pid file"
+	kill "$bgpid"
+	i=0
+	while kill -0 "$bgpid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	if kill -0 "$bgpid" 2>/dev/null; then bad "detached daemon stops on SIGTERM"; else ok "detached daemon stops on SIGTERM"; fi
+else
+	bad "detaches and writes the pid file"
+fi
+
+# privileges: as root, drop to nobody after opening the socket
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	"$daemon" -f -c "$work/good.conf" -p "unix:$work/priv.sock" -u nobody 2>"$work/log3" &
+	p3=$!
+	pids="$pids $p3"
+	if wait_socket "$work/priv.sock"; then
+		uid=$(awk '/^Uid:/ {print $3}' /proc/$p3/status)
+		owner=$(stat -c %U "$work/priv.sock")
+		if [ "$uid" = "$(id -u nobody)" ]; then ok "-u drops to nobody"; else echo "    uid $uid"; bad "-u drops to nobody"; fi
+		if [ "$owner" = nobody ]; then ok "the socket belongs to nobody"; else bad "the socket belongs to nobody"; fi
+	else
+		bad "-u drops to nobody"
+	fi
+	stop "$p3"
+	expect "an unknown user is EX_NOUSER" 67 "$daemon" -f -c "$work/good.conf" -p "unix:$work/u.sock" -u no-such-user-here
+else
+	echo "SKIP: privilege tests need root"
+fi
+
+for f in "$work"/log*; do
+	if grep -qE 'AddressSanitizer|runtime error:' "$f"; then bad "sanitizer report in $f"; sed 's/^/    /' "$f"; fi
+done
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]
