@@ -454,6 +454,9 @@ main(int argc, char **argv)
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
 	if (config->pid_file[0] != '\0')
 		unlink(config->pid_file);
+	/* best effort: after dropping privileges the directory may say no */
+	if (sock_path != NULL)
+		unlink(sock_path);
 	milter_config_set(NULL);
 	log_close();
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;

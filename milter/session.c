@@ -391,8 +391,8 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		bool dup = false;
 
 		nparams++;
-		session_sanitize(token, sizeof token, raw, strlen(raw));
 		if (st != PARAM_OK) {
+			session_sanitize(token, sizeof token, raw, sizeof token);
 			count_param(c, cx->cmd, STATS_PARAM_INVALID);
 			if (cx->cmd == CMD_MAIL)
 				params_log_append(&c->msg, &p, NULL);

@@ -205,6 +205,43 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* The shipped sample shows the built-in defaults, and nothing else. */
+START_TEST(test_sample_is_defaults)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(esmtp_config) c = config_load("contrib/esmtp-milter.conf",
+						problems);
+	g_autoptr(esmtp_config) d = config_new_defaults();
+
+	ck_assert_msg(c != NULL, "%s", problems->len
+		      ? (char *)g_ptr_array_index(problems, 0) : "");
+	ck_assert_str_eq(c->socket, d->socket);
+	ck_assert_uint_eq(c->socket_mode, d->socket_mode);
+	ck_assert_str_eq(c->user, d->user);
+	ck_assert_str_eq(c->pid_file, d->pid_file);
+	ck_assert_int_eq(c->log_level, d->log_level);
+	ck_assert_int_eq(c->syslog_facility, d->syslog_facility);
+	ck_assert(c->dry_run == d->dry_run);
+	ck_assert_uint_eq(c->trusted_networks->len, d->trusted_networks->len);
+	for (guint i = 0; i < c->trusted_networks->len; i++)
+		ck_assert(memcmp(&g_array_index(c->trusted_networks, net_addr, i),
+				 &g_array_index(d->trusted_networks, net_addr, i),
+				 sizeof(net_addr)) == 0);
+	ck_assert(c->exempt_authenticated == d->exempt_authenticated);
+	ck_assert_uint_eq(c->size_max, d->size_max);
+	ck_assert_uint_eq(c->overrun_percent, d->overrun_percent);
+	ck_assert_uint_eq(c->overrun_bytes, d->overrun_bytes);
+	ck_assert_uint_eq(c->client_limits->len + c->from_limits->len
+			  + c->to_limits->len, 0);
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		ck_assert_msg(c->actions[r] == d->actions[r], "%s",
+			      rule_token(r));
+	ck_assert_str_eq(c->stats_listen, d->stats_listen);
+	ck_assert_str_eq(c->state_file, d->state_file);
+	ck_assert_uint_eq(c->summary_interval, d->summary_interval);
+}
+END_TEST
+
 START_TEST(test_refcount)
 {
 	esmtp_config *c = config_new_defaults();
@@ -229,6 +266,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_bad_values, 0, G_N_ELEMENTS(bad));
 	tcase_add_test(tc, test_all_problems_reported);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_sample_is_defaults);
 	tcase_add_test(tc, test_refcount);
 	suite_add_tcase(s, tc);
 	return s;
