@@ -10,15 +10,6 @@
 #include <syslog.h>
 #include <arpa/inet.h>
 
-static const char *const milter_keys[] = {
-	"socket", "socket_mode", "user", "pid_file", "log_level",
-	"syslog_facility", "dry_run", "trusted_networks",
-	"exempt_authenticated", NULL};
-static const char *const size_keys[] = {
-	"max", "overrun_percent", "overrun_bytes", NULL};
-static const char *const stats_keys[] = {
-	"listen", "state_file", "summary_interval", NULL};
-
 static const struct {
 	const char *name;
 	int priority;
@@ -294,6 +285,16 @@ parse_problem(loader *ld, const GError *error)
 				break;
 			}
 		}
+	} else {
+		/* "does not start with a group": the first line that counts */
+		g_auto(GStrv) lines = g_strsplit(ld->text, "\n", -1);
+
+		for (unsigned i = 0; lines[i] != NULL && lineno == 0; i++) {
+			const char *l = g_strstrip(lines[i]);
+
+			if (*l != '\0' && *l != '#')
+				lineno = i + 1;
+		}
 	}
 	if (lineno > 0)
 		g_ptr_array_add(ld->problems, g_strdup_printf("%s:%u: %s",
@@ -352,127 +353,152 @@ get_bool(loader *ld, const char *group, const char *key, bool *out)
 	return true;
 }
 
-static bool
-key_known(const char *const *keys, const char *key)
+/*
+ * One handler per key. Each reads and validates its value and reports a
+ * problem naming the key; the config keeps its default when a value is bad
+ * (and config_load then fails as a whole).
+ */
+typedef void (*key_handler)(loader *ld, esmtp_config *c, const char *group,
+			    const char *key);
+
+static void
+replace_string(char **field, char *value)
 {
-	for (; *keys != NULL; keys++)
-		if (strcmp(*keys, key) == 0)
-			return true;
-	return false;
+	g_free(*field);
+	*field = value;
 }
 
 static void
-load_milter(loader *ld, esmtp_config *c)
+key_socket(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
-	const char *g = "milter";
-	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+	char *v = get_string(ld, g, k);
 
-	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
-		const char *k = keys[i];
-		g_autofree char *v = NULL;
-		guint64 n;
-
-		if (!key_known(milter_keys, k)) {
-			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
-			continue;
-		}
-		if (strcmp(k, "dry_run") == 0) {
-			get_bool(ld, g, k, &c->dry_run);
-			continue;
-		}
-		if (strcmp(k, "exempt_authenticated") == 0) {
-			get_bool(ld, g, k, &c->exempt_authenticated);
-			continue;
-		}
-		if (strcmp(k, "trusted_networks") == 0) {
-			g_auto(GStrv) list = g_key_file_get_string_list(
-				ld->kf, g, k, NULL, NULL);
-
-			g_array_set_size(c->trusted_networks, 0);
-			for (unsigned j = 0; list != NULL && list[j] != NULL; j++) {
-				net_addr net;
-				char *item = g_strstrip(list[j]);
-
-				if (*item == '\0')
-					continue;
-				if (!net_addr_parse_cidr(item, &net))
-					problem(ld, g, k,
-						"trusted_networks: \"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
-						item);
-				else
-					g_array_append_val(c->trusted_networks, net);
-			}
-			continue;
-		}
-		v = get_string(ld, g, k);
-		if (v == NULL)
-			continue;
-		if (strcmp(k, "socket") == 0) {
-			if (*v == '\0')
-				problem(ld, g, k, "socket: must not be empty");
-			else {
-				g_free(c->socket);
-				c->socket = g_steal_pointer(&v);
-			}
-		} else if (strcmp(k, "socket_mode") == 0) {
-			if (!g_ascii_string_to_unsigned(v, 8, 0, 0777, &n, NULL))
-				problem(ld, g, k,
-					"socket_mode: \"%s\" is not an octal mode from 0 to 0777",
-					v);
-			else
-				c->socket_mode = (guint)n;
-		} else if (strcmp(k, "user") == 0) {
-			g_free(c->user);
-			c->user = g_steal_pointer(&v);
-		} else if (strcmp(k, "pid_file") == 0) {
-			g_free(c->pid_file);
-			c->pid_file = g_steal_pointer(&v);
-		} else if (strcmp(k, "log_level") == 0) {
-			if (!log_level_from_name(v, &c->log_level))
-				problem(ld, g, k,
-					"log_level: \"%s\" is not error, warning, notice, info or debug",
-					v);
-		} else if (strcmp(k, "syslog_facility") == 0) {
-			bool found = false;
-
-			for (size_t j = 0; j < G_N_ELEMENTS(facilities); j++) {
-				if (strcmp(v, facilities[j].name) == 0) {
-					c->syslog_facility = facilities[j].facility;
-					found = true;
-				}
-			}
-			if (!found)
-				problem(ld, g, k,
-					"syslog_facility: \"%s\" is not mail, daemon, user or local0 to local7",
-					v);
-		}
+	if (v != NULL && *v == '\0') {
+		problem(ld, g, k, "socket: must not be empty");
+		g_free(v);
+	} else if (v != NULL) {
+		replace_string(&c->socket, v);
 	}
 }
 
 static void
-load_size(loader *ld, esmtp_config *c)
+key_socket_mode(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
-	const char *g = "size";
-	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+	g_autofree char *v = get_string(ld, g, k);
+	guint64 n;
 
-	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
-		const char *k = keys[i];
-		guint64 n;
+	if (v == NULL)
+		return;
+	if (!g_ascii_string_to_unsigned(v, 8, 0, 0777, &n, NULL))
+		problem(ld, g, k,
+			"socket_mode: \"%s\" is not an octal mode from 0 to 0777", v);
+	else
+		c->socket_mode = (guint)n;
+}
 
-		if (!key_known(size_keys, k)) {
-			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
-			continue;
-		}
-		if (strcmp(k, "overrun_percent") == 0) {
-			if (get_uint(ld, g, k, 1000000, &n))
-				c->overrun_percent = (guint)n;
-		} else if (get_uint(ld, g, k, G_MAXUINT64, &n)) {
-			if (strcmp(k, "max") == 0)
-				c->size_max = n;
-			else
-				c->overrun_bytes = n;
+static void
+key_user(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	char *v = get_string(ld, g, k);
+
+	if (v != NULL)
+		replace_string(&c->user, v);
+}
+
+static void
+key_pid_file(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	char *v = get_string(ld, g, k);
+
+	if (v != NULL)
+		replace_string(&c->pid_file, v);
+}
+
+static void
+key_log_level(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	g_autofree char *v = get_string(ld, g, k);
+
+	if (v != NULL && !log_level_from_name(v, &c->log_level))
+		problem(ld, g, k,
+			"log_level: \"%s\" is not error, warning, notice, info or debug",
+			v);
+}
+
+static void
+key_syslog_facility(loader *ld, esmtp_config *c, const char *g,
+		    const char *k)
+{
+	g_autofree char *v = get_string(ld, g, k);
+
+	if (v == NULL)
+		return;
+	for (size_t j = 0; j < G_N_ELEMENTS(facilities); j++) {
+		if (strcmp(v, facilities[j].name) == 0) {
+			c->syslog_facility = facilities[j].facility;
+			return;
 		}
 	}
+	problem(ld, g, k,
+		"syslog_facility: \"%s\" is not mail, daemon, user or local0 to local7",
+		v);
+}
+
+static void
+key_dry_run(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	get_bool(ld, g, k, &c->dry_run);
+}
+
+static void
+key_exempt_authenticated(loader *ld, esmtp_config *c, const char *g,
+			 const char *k)
+{
+	get_bool(ld, g, k, &c->exempt_authenticated);
+}
+
+static void
+key_trusted_networks(loader *ld, esmtp_config *c, const char *g,
+		     const char *k)
+{
+	g_auto(GStrv) list = g_key_file_get_string_list(ld->kf, g, k, NULL, NULL);
+
+	g_array_set_size(c->trusted_networks, 0);
+	for (unsigned j = 0; list != NULL && list[j] != NULL; j++) {
+		net_addr net;
+		char *item = g_strstrip(list[j]);
+
+		if (*item == '\0')
+			continue;
+		if (!net_addr_parse_cidr(item, &net))
+			problem(ld, g, k,
+				"trusted_networks: \"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
+				item);
+		else
+			g_array_append_val(c->trusted_networks, net);
+	}
+}
+
+static void
+key_size_max(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	get_uint(ld, g, k, G_MAXUINT64, &c->size_max);
+}
+
+static void
+key_overrun_percent(loader *ld, esmtp_config *c, const char *g,
+		    const char *k)
+{
+	guint64 n;
+
+	if (get_uint(ld, g, k, 1000000, &n))
+		c->overrun_percent = (guint)n;
+}
+
+static void
+key_overrun_bytes(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	get_uint(ld, g, k, G_MAXUINT64, &c->overrun_bytes);
 }
 
 static bool
@@ -488,118 +514,149 @@ valid_domain(const char *d)
 	return d[-1] != '.';
 }
 
+/* [size_limits] client:NETWORK, from:DOMAIN, to:DOMAIN */
 static void
-load_size_limits(loader *ld, esmtp_config *c)
+key_size_limit(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
-	const char *g = "size_limits";
-	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+	const char *colon = strchr(k, ':');
+	bool is_client = g_str_has_prefix(k, "client:");
+	bool is_domain = g_str_has_prefix(k, "from:")
+			 || g_str_has_prefix(k, "to:");
+	guint64 n;
 
-	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
-		const char *k = keys[i];
-		const char *colon = strchr(k, ':');
-		guint64 n;
+	if (colon == NULL || (!is_client && !is_domain)) {
+		problem(ld, g, k,
+			"\"%s\" is not client:NETWORK, from:DOMAIN or to:DOMAIN", k);
+		return;
+	}
+	if (!get_uint(ld, g, k, G_MAXUINT64, &n))
+		return;
+	if (is_client) {
+		client_limit cl = {.limit = n};
 
-		if (colon == NULL) {
+		if (!net_addr_parse_cidr(colon + 1, &cl.net))
 			problem(ld, g, k,
-				"\"%s\" is not client:NETWORK, from:DOMAIN or to:DOMAIN",
-				k);
-			continue;
-		}
-		if (!get_uint(ld, g, k, G_MAXUINT64, &n))
-			continue;
-		if (g_str_has_prefix(k, "client:")) {
-			client_limit cl = {.limit = n};
+				"\"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
+				colon + 1);
+		else
+			g_array_append_val(c->client_limits, cl);
+	} else if (!valid_domain(colon + 1)) {
+		problem(ld, g, k, "\"%s\" is not a domain name", colon + 1);
+	} else {
+		domain_limit dl = {g_ascii_strdown(colon + 1, -1), n};
 
-			if (!net_addr_parse_cidr(colon + 1, &cl.net))
-				problem(ld, g, k,
-					"\"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
-					colon + 1);
-			else
-				g_array_append_val(c->client_limits, cl);
-		} else if (g_str_has_prefix(k, "from:")
-			   || g_str_has_prefix(k, "to:")) {
-			domain_limit dl = {.limit = n};
-
-			if (!valid_domain(colon + 1)) {
-				problem(ld, g, k, "\"%s\" is not a domain name",
-					colon + 1);
-				continue;
-			}
-			dl.domain = g_ascii_strdown(colon + 1, -1);
-			g_array_append_val(k[0] == 'f' ? c->from_limits
-						       : c->to_limits, dl);
-		} else {
-			problem(ld, g, k,
-				"\"%s\" is not client:NETWORK, from:DOMAIN or to:DOMAIN",
-				k);
-		}
+		g_array_append_val(k[0] == 'f' ? c->from_limits : c->to_limits,
+				   dl);
 	}
 }
 
+/* [actions] RULE = ACTION */
 static void
-load_actions(loader *ld, esmtp_config *c)
+key_action(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
-	const char *g = "actions";
-	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+	g_autofree char *v = NULL;
+	rule_id rule;
 
-	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
-		const char *k = keys[i];
-		g_autofree char *v = NULL;
-		rule_id rule;
-
-		if (!rule_from_token(k, &rule)) {
-			problem(ld, g, k, "unknown rule \"%s\" in [%s]", k, g);
-			continue;
-		}
-		v = get_string(ld, g, k);
-		if (v != NULL && !action_from_name(v, &c->actions[rule]))
-			problem(ld, g, k,
-				"%s: \"%s\" is not reject, tempfail, tag, log or ignore",
-				k, v);
+	if (!rule_from_token(k, &rule)) {
+		problem(ld, g, k, "unknown rule \"%s\" in [%s]", k, g);
+		return;
 	}
+	v = get_string(ld, g, k);
+	if (v != NULL && !action_from_name(v, &c->actions[rule]))
+		problem(ld, g, k,
+			"%s: \"%s\" is not reject, tempfail, tag, log or ignore",
+			k, v);
 }
 
 static void
-load_stats(loader *ld, esmtp_config *c)
+key_stats_listen(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
-	const char *g = "stats";
-	g_auto(GStrv) keys = g_key_file_get_keys(ld->kf, g, NULL, NULL);
+	char *v = get_string(ld, g, k);
+	const char *colon;
 
-	for (unsigned i = 0; keys != NULL && keys[i] != NULL; i++) {
-		const char *k = keys[i];
-		guint64 n;
+	if (v == NULL)
+		return;
+	colon = strrchr(v, ':');
+	if (*v != '\0' && (colon == NULL || colon == v
+	    || !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, NULL,
+					   NULL))) {
+		problem(ld, g, k, "listen: \"%s\" is not HOST:PORT", v);
+		g_free(v);
+		return;
+	}
+	replace_string(&c->stats_listen, v);
+}
 
-		if (!key_known(stats_keys, k)) {
-			problem(ld, g, k, "unknown key \"%s\" in [%s]", k, g);
+static void
+key_state_file(loader *ld, esmtp_config *c, const char *g, const char *k)
+{
+	char *v = get_string(ld, g, k);
+
+	if (v != NULL)
+		replace_string(&c->state_file, v);
+}
+
+static void
+key_summary_interval(loader *ld, esmtp_config *c, const char *g,
+		     const char *k)
+{
+	guint64 n;
+
+	if (get_uint(ld, g, k, G_MAXUINT, &n))
+		c->summary_interval = (guint)n;
+}
+
+/* Every group and key of SPEC section 4; key NULL takes any key. */
+static const struct {
+	const char *group;
+	const char *key;
+	key_handler load;
+} config_keys[] = {
+	{"milter", "socket", key_socket},
+	{"milter", "socket_mode", key_socket_mode},
+	{"milter", "user", key_user},
+	{"milter", "pid_file", key_pid_file},
+	{"milter", "log_level", key_log_level},
+	{"milter", "syslog_facility", key_syslog_facility},
+	{"milter", "dry_run", key_dry_run},
+	{"milter", "trusted_networks", key_trusted_networks},
+	{"milter", "exempt_authenticated", key_exempt_authenticated},
+	{"size", "max", key_size_max},
+	{"size", "overrun_percent", key_overrun_percent},
+	{"size", "overrun_bytes", key_overrun_bytes},
+	{"size_limits", NULL, key_size_limit},
+	{"actions", NULL, key_action},
+	{"stats", "listen", key_stats_listen},
+	{"stats", "state_file", key_state_file},
+	{"stats", "summary_interval", key_summary_interval},
+};
+
+static void
+load_key(loader *ld, esmtp_config *c, const char *group, const char *key)
+{
+	bool group_known = false;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		if (strcmp(config_keys[i].group, group) != 0)
 			continue;
-		}
-		if (strcmp(k, "summary_interval") == 0) {
-			if (get_uint(ld, g, k, G_MAXUINT, &n))
-				c->summary_interval = (guint)n;
-			continue;
-		}
-		char *v = get_string(ld, g, k);
-
-		if (v == NULL)
-			continue;
-		if (strcmp(k, "listen") == 0) {
-			const char *colon = strrchr(v, ':');
-
-			if (*v != '\0' && (colon == NULL || colon == v
-			    || !g_ascii_string_to_unsigned(colon + 1, 10, 1,
-							   65535, NULL, NULL))) {
-				problem(ld, g, k,
-					"listen: \"%s\" is not HOST:PORT", v);
-				g_free(v);
-				continue;
-			}
-			g_free(c->stats_listen);
-			c->stats_listen = v;
-		} else {
-			g_free(c->state_file);
-			c->state_file = v;
+		group_known = true;
+		if (config_keys[i].key == NULL
+		    || strcmp(config_keys[i].key, key) == 0) {
+			config_keys[i].load(ld, c, group, key);
+			return;
 		}
 	}
+	if (group_known)
+		problem(ld, group, key, "unknown key \"%s\" in [%s]", key, group);
+}
+
+static bool
+group_known(const char *group)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++)
+		if (strcmp(config_keys[i].group, group) == 0)
+			return true;
+	return false;
 }
 
 esmtp_config *
@@ -629,20 +686,16 @@ config_load(const char *path, GPtrArray *problems)
 	c->path = g_strdup(path);
 	groups = g_key_file_get_groups(kf, NULL);
 	for (unsigned i = 0; groups[i] != NULL; i++) {
-		const char *g = groups[i];
+		g_auto(GStrv) keys = NULL;
 
-		if (strcmp(g, "milter") == 0)
-			load_milter(&ld, c);
-		else if (strcmp(g, "size") == 0)
-			load_size(&ld, c);
-		else if (strcmp(g, "size_limits") == 0)
-			load_size_limits(&ld, c);
-		else if (strcmp(g, "actions") == 0)
-			load_actions(&ld, c);
-		else if (strcmp(g, "stats") == 0)
-			load_stats(&ld, c);
-		else
-			problem(&ld, g, NULL, "unknown group [%s]", g);
+		if (!group_known(groups[i])) {
+			problem(&ld, groups[i], NULL, "unknown group [%s]",
+				groups[i]);
+			continue;
+		}
+		keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
+		for (unsigned j = 0; keys != NULL && keys[j] != NULL; j++)
+			load_key(&ld, c, groups[i], keys[j]);
 	}
 	if (problems->len > before)
 		return NULL;

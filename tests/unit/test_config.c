@@ -169,6 +169,7 @@ static const struct {
 	{"[stats]\nlisten = 127.0.0.1:99999\n", ":2: listen"},
 	{"[stats]\nsummary_interval = often\n", ":2: summary_interval"},
 	{"[size]\nmax = 1\ngarbage\n", ":3: Key file contains line"},
+	{"# comment\n\nmax = 1\n[size]\n", ":3: Key file does not start with a group"},
 };
 
 START_TEST(test_bad_values)
