@@ -32,7 +32,10 @@ UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(UNIT_SRC:%.c=$(BUILD)/%.o)
 SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev
-CHECK_DEBS := check miltertest python3
+CHECK_DEBS := check miltertest python3 libsasl2-modules sasl2-bin
+# postfix is installed with debconf's "No configuration": no system
+# instance is set up or started; the tests run a private one.
+E2E_DEBS   := postfix
 
 # Installs what is missing as root, or prints the exact command and stops.
 define need_debs
@@ -52,8 +55,8 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests run \
-        install clean
+.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
+        e2e-tests run install clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter
@@ -63,6 +66,12 @@ deps:
 
 deps-check: deps
 	$(call need_debs,$(CHECK_DEBS))
+	@if [ "$$(id -u)" = 0 ] && ! dpkg-query -W -f='$${Status}' postfix 2>/dev/null \
+	    | grep -q 'ok installed'; then \
+	  echo "postfix postfix/main_mailer_type select No configuration" \
+	    | debconf-set-selections; \
+	fi
+	$(call need_debs,$(E2E_DEBS))
 
 esmtp-milter: $(DAEMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -87,7 +96,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests \
-	  cli-tests
+	  cli-tests e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -102,6 +111,13 @@ milter-tests: $(BUILD)/san/esmtp-milter
 
 cli-tests: $(BUILD)/san/esmtp-milter
 	tests/cli.sh $(BUILD)/san/esmtp-milter
+
+# A private Postfix and an unpacked Sendmail on loopback; needs root (the
+# MTAs change user) and the Debian archive (Sendmail's packages).
+e2e-tests: $(BUILD)/san/esmtp-milter
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "e2e-tests need root: Postfix and Sendmail switch users"; exit 1; fi
+	python3 tests/e2e/e2e.py $(BUILD)/san/esmtp-milter $(BUILD)/e2e
 
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.
