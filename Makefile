@@ -4,6 +4,10 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/esmtp-milter
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 VERSION   := 0.1.0
 
 CC        ?= cc
@@ -56,7 +60,7 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        e2e-tests run install clean
+        install-tests e2e-tests run install clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter
@@ -96,7 +100,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests \
-	  cli-tests e2e-tests
+	  cli-tests install-tests e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -111,6 +115,9 @@ milter-tests: $(BUILD)/san/esmtp-milter
 
 cli-tests: $(BUILD)/san/esmtp-milter
 	tests/cli.sh $(BUILD)/san/esmtp-milter
+
+install-tests: esmtp-milter
+	tests/install.sh
 
 # A private Postfix and an unpacked Sendmail on loopback; needs root (the
 # MTAs change user) and the Debian archive (Sendmail's packages).
@@ -130,9 +137,18 @@ run: all
 	  exec ./esmtp-milter -f -p unix:$(CURDIR)/run/esmtp-milter.sock; \
 	fi
 
+# The sample config goes with the documentation: an existing
+# /etc/esmtp-milter.conf is never overwritten.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 esmtp-milter $(DESTDIR)$(PREFIX)/sbin/esmtp-milter
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
+	install -m 0644 milter/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 milter/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 contrib/esmtp-milter.conf README LICENSE $(DESTDIR)$(DOCDIR)/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/esmtp-milter.service \
+	  > $(DESTDIR)$(UNITDIR)/esmtp-milter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/esmtp-milter.service
 
 clean:
 	rm -rf $(BUILD) esmtp-milter run

@@ -1,0 +1,61 @@
+#!/bin/sh
+# make install with PREFIX and DESTDIR puts every file in place; the man
+# pages render without a warning; the systemd unit passes systemd-analyze.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+dest=$(mktemp -d "${TMPDIR:-/tmp}/esmtp-milter-install.XXXXXX")
+trap 'rm -rf "$dest"' EXIT INT TERM
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+
+if make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr >"$dest.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=/usr"
+else
+	bad "make install DESTDIR=... PREFIX=/usr"; sed 's/^/    /' "$dest.log"
+fi
+rm -f "$dest.log"
+for f in usr/sbin/esmtp-milter usr/share/man/man8/esmtp-milter.8 \
+	usr/share/man/man5/esmtp-milter.conf.5 \
+	usr/share/doc/esmtp-milter/esmtp-milter.conf \
+	usr/lib/systemd/system/esmtp-milter.service; do
+	if [ -s "$dest/$f" ]; then ok "installed /$f"; else bad "installed /$f"; fi
+done
+if [ -x "$dest/usr/sbin/esmtp-milter" ] && "$dest/usr/sbin/esmtp-milter" -n \
+	-c "$dest/usr/share/doc/esmtp-milter/esmtp-milter.conf" >/dev/null; then
+	ok "the installed daemon accepts the installed sample config"
+else
+	bad "the installed daemon accepts the installed sample config"
+fi
+unit="$dest/usr/lib/systemd/system/esmtp-milter.service"
+if grep -q '^ExecStart=/usr/sbin/esmtp-milter -f' "$unit"; then
+	ok "the unit names the installed daemon"
+else
+	bad "the unit names the installed daemon"
+fi
+
+for page in "$dest"/usr/share/man/man8/esmtp-milter.8 "$dest"/usr/share/man/man5/esmtp-milter.conf.5; do
+	warnings=$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z "$page" 2>&1)
+	if [ -z "$warnings" ]; then ok "groff -ww: $(basename "$page")"; else bad "groff -ww: $(basename "$page")"; echo "$warnings" | sed 's/^/    /'; fi
+	out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	if [ -z "$out" ]; then ok "man -l: $(basename "$page")"; else bad "man -l: $(basename "$page")"; echo "$out" | sed 's/^/    /'; fi
+	for section in NAME SYNOPSIS DESCRIPTION "SEE ALSO"; do
+		grep -q "^\.SH \"\{0,1\}$section" "$page" || { bad "$(basename "$page") has $section"; continue; }
+	done
+done
+for section in OPTIONS RULES SIGNALS FILES "EXIT STATUS"; do
+	if grep -q "^\.SH $section" "$dest/usr/share/man/man8/esmtp-milter.8"; then ok "esmtp-milter(8) has $section"; else bad "esmtp-milter(8) has $section"; fi
+done
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# verify runs the ExecStart binary's path and man for Documentation=
+	sed "s|/usr/sbin/|$dest/usr/sbin/|g" "$unit" >"$dest/esmtp-milter.service"
+	out=$(MANPATH="$dest/usr/share/man" SYSTEMD_LOG_LEVEL=warning \
+		systemd-analyze verify "$dest/esmtp-milter.service" 2>&1)
+	if [ -z "$out" ]; then ok "systemd-analyze verify"; else bad "systemd-analyze verify"; echo "$out" | sed 's/^/    /'; fi
+else
+	echo "SKIP: systemd-analyze is not installed"
+fi
+echo "install: $pass passed, $fail failed"
+[ $fail -eq 0 ]
