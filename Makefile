@@ -36,7 +36,8 @@ UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(UNIT_SRC:%.c=$(BUILD)/%.o)
 SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev
-CHECK_DEBS := check miltertest python3 libsasl2-modules sasl2-bin
+CHECK_DEBS := check miltertest python3 libsasl2-modules sasl2-bin groff-base \
+              man-db
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
 E2E_DEBS   := postfix
@@ -60,7 +61,7 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests e2e-tests run install clean
+        install-tests e2e-tests run demo install clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter
@@ -115,6 +116,13 @@ milter-tests: $(BUILD)/san/esmtp-milter
 
 cli-tests: $(BUILD)/san/esmtp-milter
 	tests/cli.sh $(BUILD)/san/esmtp-milter
+
+# A private Postfix, the daemon, a few sample sessions; all stopped after.
+demo: deps-check
+	@$(MAKE) --no-print-directory esmtp-milter
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "make demo needs root: Postfix switches users"; exit 1; fi
+	@python3 tests/e2e/demo.py ./esmtp-milter $(BUILD)/demo
 
 install-tests: esmtp-milter
 	tests/install.sh

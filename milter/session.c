@@ -99,7 +99,8 @@ session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 		const char *addr_text)
 {
 	c->connected = true;
-	if (hostname != NULL)
+	/* MTAs pass "[192.0.2.7]" when the client has no name: log "unknown" */
+	if (hostname != NULL && hostname[0] != '[')
 		sanitize_str(c->client_name, sizeof c->client_name, hostname);
 	if (addr != NULL)
 		c->client = *addr;

@@ -20,9 +20,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-DAEMON = os.path.abspath(sys.argv[1])
-WORK = os.path.abspath(sys.argv[2])
-WANTED = sys.argv[3:] or ["postfix", "sendmail"]
+DAEMON = None           # set by main() or by a script that imports this
 
 BASE_CONFIG = """\
 [milter]
@@ -751,10 +749,14 @@ def run_mta(kind, passed, failed):
 
 
 def main():
+    global DAEMON, WORK
+    DAEMON = os.path.abspath(sys.argv[1])
+    WORK = os.path.abspath(sys.argv[2])
+    wanted = sys.argv[3:] or ["postfix", "sendmail"]
     passed, failed = [], []
     os.makedirs(WORK, exist_ok=True)
     try:
-        for kind in WANTED:
+        for kind in wanted:
             run_mta(kind, passed, failed)
     finally:
         for pid in started:
@@ -763,4 +765,5 @@ def main():
     sys.exit(1 if failed else 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -618,6 +618,21 @@ START_TEST(test_close_logs_pending)
 }
 END_TEST
 
+START_TEST(test_client_without_name)
+{
+	session_result res;
+	net_addr a;
+
+	session_init(&fx.conn, fx.cfg, &fx.st, capture, NULL);
+	fx.open = true;
+	net_addr_parse("192.0.2.9", &a);
+	session_connect(&fx.conn, "[192.0.2.9]", &a, "192.0.2.9");
+	mail("ESMTP", &res, "<a@example.net>", NULL);
+	session_abort(&fx.conn);
+	assert_logged("client=unknown[192.0.2.9]");
+}
+END_TEST
+
 START_TEST(test_sanitize)
 {
 	char buf[8];
@@ -657,6 +672,7 @@ session_suite(void)
 	tcase_add_test(tc, test_many_params);
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_close_logs_pending);
+	tcase_add_test(tc, test_client_without_name);
 	tcase_add_test(tc, test_sanitize);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""make demo: a private Postfix with esmtp-milter attached, a handful of
+sample SMTP sessions, what each client was told and what the daemon
+logged. Everything started here is stopped at the end.
+
+usage: demo.py DAEMON WORKDIR
+"""
+import os
+import shutil
+import sys
+
+import e2e
+
+CONFIG = """\
+[milter]
+# the demo's clients come from 127.0.0.1: trust nobody
+trusted_networks =
+
+[size]
+max = 100000
+
+[size_limits]
+to:lists.example.net = 2000
+"""
+
+
+def show_reply(code, text):
+    lines = text.split("\n")
+    if len(lines) > 1:
+        print("S: %d-%s   (and %d more lines)" % (code, lines[0], len(lines) - 1))
+    else:
+        print("S: %d %s" % (code, text))
+
+
+def show_session(title, d, steps, body=None):
+    print("\n== %s" % title)
+    mark = d.mark()
+    s = e2e.SMTP(mta.port)
+    for line in steps:
+        code, text = s.cmd(line)
+        print("C: " + line)
+        show_reply(code, text)
+        if line == "DATA" and code == 354:
+            s.s.sendall(body.replace(b"\r\n.", b"\r\n..") + b".\r\n")
+            print("C: (%d octets of message)" % len(body))
+            show_reply(*s.reply())
+    s.close()
+    print("-- esmtp-milter logged:")
+    try:
+        d.wait_log(mark, r"verdict=")
+    except AssertionError:
+        print("   (nothing: the MTA answered by itself)")
+        return
+    for line in d.lines_since(mark).splitlines():
+        # drop the timestamp and pid, keep level and line
+        print("   " + line.split(": ", 1)[1] if ": " in line else line)
+
+
+def main():
+    global mta
+    e2e.DAEMON = os.path.abspath(sys.argv[1])
+    work = os.path.abspath(sys.argv[2])
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    d = e2e.Daemon(os.path.join(work, "daemon"), inet=False)
+    with open(d.conf, "w") as f:
+        f.write(CONFIG)
+    mta = e2e.Postfix(os.path.join(work, "postfix"), d)
+    d.start()
+    mta.start()
+    try:
+        print("Postfix on 127.0.0.1:%d, esmtp-milter on unix:%s"
+              % (mta.port, os.path.relpath(d.path)))
+        honest = e2e.message(b"Hello, world.\r\n")
+        show_session("an honest client", d, [
+            "EHLO honest.example",
+            "MAIL FROM:<alice@example.net> SIZE=%d" % len(honest),
+            "RCPT TO:<bob@example.org>", "DATA", "QUIT"], honest)
+        show_session("a message larger than the limit, declared", d, [
+            "EHLO big.example",
+            "MAIL FROM:<carol@example.net> SIZE=5000000", "QUIT"])
+        liar = e2e.message(b"x" * 10000 + b"\r\n")
+        show_session("a client lying about SIZE", d, [
+            "EHLO liar.example",
+            "MAIL FROM:<dave@example.net> SIZE=1000",
+            "RCPT TO:<bob@example.org>", "DATA", "QUIT"], liar)
+        eight = e2e.message("Grüße aus Köln\r\n".encode("utf-8"))
+        show_session("8-bit text without BODY=8BITMIME (logged, accepted)", d, [
+            "EHLO eight.example",
+            "MAIL FROM:<erin@example.net>",
+            "RCPT TO:<bob@example.org>", "DATA", "QUIT"], eight)
+        show_session("a recipient domain with a smaller limit", d, [
+            "EHLO lists.example",
+            "MAIL FROM:<frank@example.net> SIZE=5000",
+            "RCPT TO:<list@lists.example.net>",
+            "RCPT TO:<bob@example.org>", "DATA", "QUIT"], honest)
+    finally:
+        mta.stop()
+        d.stop()
+        for pid in e2e.started:
+            e2e.kill_pid(pid)
+    print("\nEverything the demo started has stopped.")
+
+
+if __name__ == "__main__":
+    main()
