@@ -5,13 +5,14 @@
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 SBINDIR   ?= $(PREFIX)/sbin
+BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/esmtp-milter
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := glib-2.0 milter
+PKGS      := glib-2.0 json-glib-1.0 libmicrohttpd milter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -25,19 +26,27 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
 CORE_SRC  := milter/esmtp_param.c milter/registry.c milter/rules.c \
-             milter/size.c milter/config.c milter/session.c milter/stats.c
-DAEMON_SRC := $(CORE_SRC) milter/log.c milter/milter.c milter/main.c
+             milter/size.c milter/config.c milter/session.c milter/stats.c \
+             milter/stats_export.c milter/stats_state.c
+DAEMON_SRC := $(CORE_SRC) milter/log.c milter/milter.c milter/main.c \
+             milter/stats_http.c milter/housekeeping.c
+REPORT_SRC := milter/rules.c milter/config.c milter/report.c \
+             milter/stats_main.c
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 
 BUILD     := build
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/%.o)
 SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o)
-UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(UNIT_SRC:%.c=$(BUILD)/%.o)
-SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
+UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/milter/report.o \
+             $(UNIT_SRC:%.c=$(BUILD)/%.o)
+SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/milter/report.o \
+             $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
 
-BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev
-CHECK_DEBS := check miltertest python3 libsasl2-modules sasl2-bin groff-base \
-              man-db
+BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
+              libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev
+CHECK_DEBS := check miltertest python3 python3-prometheus-client \
+              libsasl2-modules sasl2-bin groff-base man-db
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
 E2E_DEBS   := postfix
@@ -61,10 +70,10 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests e2e-tests run demo install clean
+        install-tests stats-tests e2e-tests run demo install clean
 
 all: deps
-	@$(MAKE) --no-print-directory esmtp-milter
+	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
 
 deps:
 	$(call need_debs,$(BUILD_DEBS))
@@ -81,6 +90,9 @@ deps-check: deps
 esmtp-milter: $(DAEMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+esmtp-milter-stats: $(REPORT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs glib-2.0 json-glib-1.0 libcurl)
+
 $(BUILD)/san/esmtp-milter: $(SAN_DAEMON_OBJ)
 	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)
 
@@ -92,16 +104,18 @@ $(BUILD)/san/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
+UNIT_LIBS = $(shell pkg-config --libs check glib-2.0 json-glib-1.0)
+
 $(BUILD)/check_unit: $(UNIT_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs check glib-2.0)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ \
-	  $(shell pkg-config --libs check glib-2.0)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(UNIT_LIBS)
 
 check: deps-check
-	@$(MAKE) --no-print-directory esmtp-milter unit unit-san milter-tests \
-	  cli-tests install-tests e2e-tests
+	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats unit \
+	  unit-san milter-tests \
+	  cli-tests install-tests stats-tests e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -112,7 +126,7 @@ unit-san: $(BUILD)/san/check_unit
 	CK_FORK=no $(BUILD)/san/check_unit
 
 milter-tests: $(BUILD)/san/esmtp-milter
-	tests/milter/run.sh $(BUILD)/san/esmtp-milter
+	PYTHON=$(PYTHON) tests/milter/run.sh $(BUILD)/san/esmtp-milter
 
 cli-tests: $(BUILD)/san/esmtp-milter
 	tests/cli.sh $(BUILD)/san/esmtp-milter
@@ -122,7 +136,15 @@ demo: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "make demo needs root: Postfix switches users"; exit 1; fi
-	@python3 tests/e2e/demo.py ./esmtp-milter $(BUILD)/demo
+	@$(PYTHON) tests/e2e/demo.py ./esmtp-milter $(BUILD)/demo
+
+# Debian's python3, which has python3-prometheus-client (a python3 earlier
+# on PATH may not).
+PYTHON := /usr/bin/python3
+
+stats-tests: $(BUILD)/san/esmtp-milter esmtp-milter-stats
+	$(PYTHON) tests/stats/stats_test.py $(BUILD)/san/esmtp-milter \
+	  esmtp-milter-stats $(BUILD)/stats
 
 install-tests: esmtp-milter
 	tests/install.sh
@@ -132,7 +154,7 @@ install-tests: esmtp-milter
 e2e-tests: $(BUILD)/san/esmtp-milter
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "e2e-tests need root: Postfix and Sendmail switch users"; exit 1; fi
-	python3 tests/e2e/e2e.py $(BUILD)/san/esmtp-milter $(BUILD)/e2e
+	$(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter $(BUILD)/e2e
 
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.
@@ -151,6 +173,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 esmtp-milter-stats $(DESTDIR)$(BINDIR)/esmtp-milter-stats
 	install -m 0644 milter/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 milter/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 contrib/esmtp-milter.conf README LICENSE $(DESTDIR)$(DOCDIR)/
@@ -159,4 +183,4 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/esmtp-milter.service
 
 clean:
-	rm -rf $(BUILD) esmtp-milter run
+	rm -rf $(BUILD) esmtp-milter esmtp-milter-stats run

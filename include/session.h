@@ -90,6 +90,8 @@ typedef struct {
 	char helo[SESSION_NAME_MAX];
 	greeting_type greeting;
 	bool header_leading_space;	/* SMFIP_HDR_LEADSPC negotiated */
+	unsigned transactions;		/* for the top-clients tables */
+	unsigned violations;
 
 	session_msg msg;
 } session_conn;

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <glib.h>
 
 #include "esmtp_param.h"
 #include "registry.h"
@@ -56,7 +57,58 @@ typedef enum {
 	UNKNOWN_CMD_COUNT
 } unknown_cmd_class;
 
+typedef enum {
+	STATS_STAGE_CONNECT,
+	STATS_STAGE_HELO,
+	STATS_STAGE_MAIL,
+	STATS_STAGE_RCPT,
+	STATS_STAGE_HEADER,
+	STATS_STAGE_BODY,
+	STATS_STAGE_EOM,
+	STATS_STAGE_COUNT
+} stats_stage;
+
+#define STATS_HIST_MAX_BOUNDS 12
+
+/*
+ * A fixed-bucket histogram. buckets[i] counts observations in
+ * (bounds[i-1], bounds[i]]; buckets[nbounds] the rest (+Inf). The sum is
+ * kept as an integer of value * scale so that it can be atomic.
+ */
 typedef struct {
+	const double *bounds;
+	unsigned nbounds;
+	double scale;
+	atomic_uint_fast64_t buckets[STATS_HIST_MAX_BOUNDS + 1];
+	atomic_uint_fast64_t count;
+	atomic_uint_fast64_t sum_scaled;
+} stats_histogram;
+
+#define STATS_TOP_K 50
+#define STATS_ADDR_MAX 64
+#define STATS_HELO_MAX 128
+
+/*
+ * The clients with the most transactions (or violations): space-saving
+ * top-k (Metwally et al.). Memory is bounded by STATS_TOP_K whatever the
+ * traffic; count overestimates a client's true count by at most error.
+ * Updated once per connection, at its close, never per message.
+ */
+typedef struct {
+	char address[STATS_ADDR_MAX];
+	char helo[STATS_HELO_MAX];
+	uint64_t count;
+	uint64_t error;
+} stats_top_entry;
+
+typedef struct {
+	GMutex lock;
+	unsigned n;
+	stats_top_entry entries[STATS_TOP_K];
+} stats_top;
+
+typedef struct {
+	int64_t start_time;	/* seconds since the epoch */
 	atomic_uint_fast64_t connections;
 	atomic_int_fast64_t active_connections;
 	atomic_uint_fast64_t greetings[GREETING_COUNT];
@@ -70,9 +122,27 @@ typedef struct {
 	atomic_uint_fast64_t verdicts[VERDICT_COUNT];
 	atomic_uint_fast64_t unknown_commands[UNKNOWN_CMD_COUNT];
 	atomic_uint_fast64_t reloads[2];	/* [0] failed, [1] succeeded */
+	stats_histogram size_ratio;	/* actual / declared size */
+	stats_histogram message_size;	/* octets */
+	stats_histogram processing[STATS_STAGE_COUNT];	/* seconds */
+	stats_top top_transactions;
+	stats_top top_violations;
 } stats;
 
 void stats_init(stats *s);
+void stats_clear(stats *s);
+
+void stats_observe(stats_histogram *h, double value);
+/* One connection's totals, at its close. */
+void stats_client_done(stats *s, const char *address, const char *helo,
+		       uint64_t transactions, uint64_t violations);
+void stats_top_add(stats_top *t, const char *address, const char *helo,
+		   uint64_t weight);
+/* A sorted copy (highest count first); returns the number of entries. */
+unsigned stats_top_snapshot(stats_top *t, stats_top_entry *out);
+
+const char *stats_stage_name(stats_stage stage);
+const char *stats_param_name(unsigned slot);	/* "" for unused slots */
 
 static inline void
 stats_add(atomic_uint_fast64_t *counter, uint64_t n)

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "housekeeping.h"
 #include "log.h"
 #include "milter.h"
 
@@ -254,9 +255,10 @@ reload(void)
 	    || next->socket_mode != current->socket_mode
 	    || g_strcmp0(next->user, current->user) != 0
 	    || g_strcmp0(next->pid_file, current->pid_file) != 0
-	    || next->syslog_facility != current->syslog_facility)
+	    || next->syslog_facility != current->syslog_facility
+	    || g_strcmp0(next->stats_listen, current->stats_listen) != 0)
 		log_msg(LOG_WARNING, NULL,
-			"socket, socket_mode, user, pid_file and syslog_facility take effect only after a restart");
+			"socket, socket_mode, user, pid_file, syslog_facility and [stats] listen take effect only after a restart");
 	log_set_level(next->log_level);
 	milter_config_set(next);
 	log_msg(LOG_INFO, NULL, "reloaded %s%s", config_path,
@@ -264,6 +266,7 @@ reload(void)
 	stats_add(&st->reloads[1], 1);
 	config_unref(next);
 	config_unref(current);
+	housekeeping_save(st);
 }
 
 static void *
@@ -428,9 +431,9 @@ main(int argc, char **argv)
 		return EX_NOPERM;
 
 	/*
-	 * The reload thread must not take libmilter's signals (HUP, TERM,
-	 * INT go to libmilter's own thread): it starts with all four
-	 * blocked and waits for SIGUSR1 alone.
+	 * No thread of ours may take libmilter's signals (HUP, TERM, INT go
+	 * to libmilter's own thread): every thread starts with all four
+	 * blocked, and the reload thread waits for SIGUSR1 alone.
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
@@ -441,6 +444,11 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	/* the state file and the listener belong to the unprivileged user */
+	stats_init(milter_stats());
+	housekeeping_restore(config, milter_stats());
+	housekeeping_start(config, milter_stats());
+
 	if (pthread_create(&reloader, NULL, reload_thread, &set) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
 		return EX_OSERR;
@@ -451,6 +459,8 @@ main(int argc, char **argv)
 	reload_thread_stop = 1;
 	pthread_kill(reloader, SIGUSR1);
 	pthread_join(reloader, NULL);
+	housekeeping_stop(milter_stats());
+	stats_clear(milter_stats());
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
 	if (config->pid_file[0] != '\0')
 		unlink(config->pid_file);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -98,6 +99,24 @@ no_reply(const milter_conn *mc, unsigned long flag)
 {
 	return mc != NULL && (mc->pflags & flag) ? SMFIS_NOREPLY
 						 : SMFIS_CONTINUE;
+}
+
+static gint64
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Counts the time a callback spent in the daemon, and passes its result. */
+static sfsistat
+timed(stats_stage stage, gint64 start, sfsistat result)
+{
+	stats_observe(&daemon_stats.processing[stage],
+		      (double)(now_ns() - start) / 1e9);
+	return result;
 }
 
 static sfsistat
@@ -213,6 +232,7 @@ address_from_sockaddr(const struct sockaddr *sa, net_addr *addr,
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 	net_addr addr;
 	char text[INET6_ADDRSTRLEN];
@@ -233,23 +253,25 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		else
 			session_connect(&mc->session, hostname, NULL, NULL);
 	}
-	return no_reply(mc, SMFIP_NR_CONN);
+	return timed(STATS_STAGE_CONNECT, start, no_reply(mc, SMFIP_NR_CONN));
 }
 
 static sfsistat
 mlfi_helo(SMFICTX *ctx, char *name)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_helo(&mc->session, name);
-	return no_reply(mc, SMFIP_NR_HELO);
+	return timed(STATS_STAGE_HELO, start, no_reply(mc, SMFIP_NR_HELO));
 }
 
 static sfsistat
 mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 	session_result res;
 	session_macros m;
@@ -261,46 +283,50 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	m.auth_authen = macro(ctx, "{auth_authen}");
 	m.queue_id = macro(ctx, "i");
 	session_mail(&mc->session, argv, &m, &res);
-	return reply(ctx, &res);
+	return timed(STATS_STAGE_MAIL, start, reply(ctx, &res));
 }
 
 static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 	session_result res;
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_rcpt(&mc->session, argv, macro(ctx, "i"), &res);
-	return reply(ctx, &res);
+	return timed(STATS_STAGE_RCPT, start, reply(ctx, &res));
 }
 
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_header(&mc->session, name, value);
-	return no_reply(mc, SMFIP_NR_HDR);
+	return timed(STATS_STAGE_HEADER, start, no_reply(mc, SMFIP_NR_HDR));
 }
 
 static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_body(&mc->session, data, len);
-	return no_reply(mc, SMFIP_NR_BODY);
+	return timed(STATS_STAGE_BODY, start, no_reply(mc, SMFIP_NR_BODY));
 }
 
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
+	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 	session_result res;
 
@@ -311,7 +337,7 @@ mlfi_eom(SMFICTX *ctx)
 	    && smfi_addheader(ctx, POLICY_HEADER, res.tag_header) != MI_SUCCESS)
 		log_msg(LOG_WARNING, mc->session.msg.queue_id,
 			"could not add the " POLICY_HEADER " header");
-	return reply(ctx, &res);
+	return timed(STATS_STAGE_EOM, start, reply(ctx, &res));
 }
 
 static sfsistat

@@ -218,6 +218,7 @@ msg_begin(session_conn *c, const char *from)
 		sanitize_str(m->from, sizeof m->from, from);
 	else
 		g_strlcpy(m->from, "unknown", sizeof m->from);
+	c->transactions++;
 	if (c->stats != NULL)
 		stats_add(&c->stats->transactions, 1);
 }
@@ -277,6 +278,7 @@ fire(command_ctx *cx, rule_id rule, const registry_entry *row,
 	}
 	v->fired = true;
 	v->count++;
+	c->violations++;
 	if (c->stats != NULL)
 		stats_add(&c->stats->violations[rule][exempted
 			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
@@ -630,6 +632,13 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 		if (c->stats != NULL) {
 			stats_add(&c->stats->messages, 1);
 			stats_add(&c->stats->octets, actual);
+			stats_observe(&c->stats->message_size, (double)actual);
+			/* how honest SIZE was; SIZE=0 with content is off the scale */
+			if (m->size_declared)
+				stats_observe(&c->stats->size_ratio,
+					      m->size_value > 0
+					      ? (double)actual / (double)m->size_value
+					      : (actual > 0 ? 1e9 : 1.0));
 		}
 		if (lim.source != LIMIT_NONE && actual > lim.octets)
 			fire(&cx, RULE_SIZE_ACTUAL_LIMIT, NULL,
@@ -693,6 +702,8 @@ session_close(session_conn *c)
 		stats_add(&c->stats->greetings[c->greeting], 1);
 		atomic_fetch_sub_explicit(&c->stats->active_connections, 1,
 					  memory_order_relaxed);
+		stats_client_done(c->stats, c->client_addr, c->helo,
+				  c->transactions, c->violations);
 	}
 	config_unref(c->config);
 	c->config = NULL;

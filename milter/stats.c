@@ -4,12 +4,150 @@
  */
 #include "stats.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+static const double ratio_bounds[] = {0.5, 0.9, 1.0, 1.1, 1.5, 2, 5, 10};
+static const double size_bounds[] = {
+	1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216,
+	67108864};
+static const double time_bounds[] = {
+	0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.01, 0.05,
+	0.1, 1};
+
+static void
+histogram_init(stats_histogram *h, const double *bounds, unsigned n,
+	       double scale)
+{
+	h->bounds = bounds;
+	h->nbounds = n;
+	h->scale = scale;
+}
 
 void
 stats_init(stats *s)
 {
 	memset(s, 0, sizeof *s);
+	s->start_time = g_get_real_time() / G_USEC_PER_SEC;
+	histogram_init(&s->size_ratio, ratio_bounds,
+		       G_N_ELEMENTS(ratio_bounds), 1000);
+	histogram_init(&s->message_size, size_bounds,
+		       G_N_ELEMENTS(size_bounds), 1);
+	for (unsigned i = 0; i < STATS_STAGE_COUNT; i++)
+		histogram_init(&s->processing[i], time_bounds,
+			       G_N_ELEMENTS(time_bounds), 1e9);
+	g_mutex_init(&s->top_transactions.lock);
+	g_mutex_init(&s->top_violations.lock);
+}
+
+void
+stats_clear(stats *s)
+{
+	g_mutex_clear(&s->top_transactions.lock);
+	g_mutex_clear(&s->top_violations.lock);
+}
+
+void
+stats_observe(stats_histogram *h, double value)
+{
+	unsigned i = 0;
+	double scaled;
+
+	while (i < h->nbounds && value > h->bounds[i])
+		i++;
+	stats_add(&h->buckets[i], 1);
+	stats_add(&h->count, 1);
+	scaled = value * h->scale;
+	if (scaled > 0)
+		stats_add(&h->sum_scaled, scaled < 1.8e19 ? (uint64_t)scaled
+							  : UINT64_MAX / 2);
+}
+
+void
+stats_top_add(stats_top *t, const char *address, const char *helo,
+	      uint64_t weight)
+{
+	stats_top_entry *e = NULL;
+
+	if (weight == 0 || address == NULL)
+		return;
+	g_mutex_lock(&t->lock);
+	for (unsigned i = 0; i < t->n && e == NULL; i++)
+		if (strcmp(t->entries[i].address, address) == 0)
+			e = &t->entries[i];
+	if (e == NULL && t->n < STATS_TOP_K) {
+		e = &t->entries[t->n++];
+		memset(e, 0, sizeof *e);
+		g_strlcpy(e->address, address, sizeof e->address);
+	} else if (e == NULL) {
+		/* replace the smallest: it inherits its count as error */
+		e = &t->entries[0];
+		for (unsigned i = 1; i < t->n; i++)
+			if (t->entries[i].count < e->count)
+				e = &t->entries[i];
+		e->error = e->count;
+		g_strlcpy(e->address, address, sizeof e->address);
+	}
+	e->count += weight;
+	if (helo != NULL && *helo != '\0')
+		g_strlcpy(e->helo, helo, sizeof e->helo);
+	g_mutex_unlock(&t->lock);
+}
+
+static int
+top_cmp(const void *a, const void *b)
+{
+	const stats_top_entry *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->address, y->address);
+}
+
+unsigned
+stats_top_snapshot(stats_top *t, stats_top_entry *out)
+{
+	unsigned n;
+
+	g_mutex_lock(&t->lock);
+	n = t->n;
+	memcpy(out, t->entries, n * sizeof *out);
+	g_mutex_unlock(&t->lock);
+	qsort(out, n, sizeof *out, top_cmp);
+	return n;
+}
+
+void
+stats_client_done(stats *s, const char *address, const char *helo,
+		  uint64_t transactions, uint64_t violations)
+{
+	stats_top_add(&s->top_transactions, address, helo, transactions);
+	stats_top_add(&s->top_violations, address, helo, violations);
+}
+
+const char *
+stats_stage_name(stats_stage stage)
+{
+	static const char *const names[STATS_STAGE_COUNT] = {
+		"connect", "helo", "mail", "rcpt", "header", "body", "eom"};
+
+	return (unsigned)stage < STATS_STAGE_COUNT ? names[stage] : "unknown";
+}
+
+const char *
+stats_param_name(unsigned slot)
+{
+	if (slot < registry_count)
+		return registry_table[slot].keyword;
+	switch (slot) {
+	case STATS_PARAM_PRIVATE:
+		return "private";
+	case STATS_PARAM_UNREGISTERED:
+		return "unregistered";
+	case STATS_PARAM_INVALID:
+		return "invalid";
+	}
+	return "";
 }
 
 const char *

@@ -49,7 +49,7 @@ stop() {
 	return $status
 }
 
-printf '[milter]\ntrusted_networks =\n' >"$work/good.conf"
+printf '[milter]\ntrusted_networks =\n[stats]\nlisten =\n' >"$work/good.conf"
 printf '[milter]\nbogus = 1\n[size]\nmax = x\n' >"$work/bad.conf"
 
 expect "-V exits 0" 0 "$daemon" -V
@@ -93,7 +93,7 @@ expect "a regular file at the socket path stops the daemon" 69 "$daemon" -f -c "
 if [ "$(cat "$work/file.sock")" = keep ]; then ok "the regular file is untouched"; else bad "the regular file is untouched"; fi
 
 # socket_mode from the config, dry_run announced, -p wins over the config
-printf '[milter]\nsocket = unix:%s/unused.sock\nsocket_mode = 0600\ndry_run = true\n' "$work" >"$work/mode.conf"
+printf '[milter]\nsocket = unix:%s/unused.sock\nsocket_mode = 0600\ndry_run = true\n[stats]\nlisten =\n' "$work" >"$work/mode.conf"
 "$daemon" -f -c "$work/mode.conf" -p "unix:$work/mode.sock" 2>"$work/log2" &
 p2=$!
 pids="$pids $p2"

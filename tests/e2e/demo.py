@@ -21,6 +21,9 @@ max = 100000
 
 [size_limits]
 to:lists.example.net = 2000
+
+[stats]
+listen =
 """
 
 

@@ -41,6 +41,9 @@ client:127.0.0.0/8 = 50000
 body_8bit_undeclared = reject
 utf8_undeclared = reject
 param_without_ehlo = reject
+
+[stats]
+listen =
 """
 
 started = []            # every process this run started, by pid

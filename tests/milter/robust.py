@@ -11,71 +11,13 @@ import struct
 import sys
 import time
 
+from rawmilter import Closed, Conn as RawConn, args
+
 SOCK, LOG = sys.argv[1], sys.argv[2]
 
-# MTA side of the negotiation: every action, every "no such stage" flag but
-# no "no reply" flag, so that libmilter answers every command.
-ACTIONS = 0x1FF
-PROTOCOL = 0x37F
 
-
-class Closed(Exception):
-    pass
-
-
-def pack(cmd, data=b""):
-    return struct.pack(">I", len(data) + 1) + cmd + data
-
-
-class Conn:
-    def __init__(self):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(10)
-        self.s.connect(SOCK)
-
-    def send(self, cmd, data=b""):
-        self.s.sendall(pack(cmd, data))
-
-    def read_exact(self, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = self.s.recv(n - len(buf))
-            if not chunk:
-                raise Closed()
-            buf += chunk
-        return buf
-
-    def reply(self):
-        (n,) = struct.unpack(">I", self.read_exact(4))
-        body = self.read_exact(n)
-        return body[:1], body[1:]
-
-    def ask(self, cmd, data=b""):
-        self.send(cmd, data)
-        return self.reply()
-
-    def poke(self, cmd, data=b""):
-        """Send what libmilter itself may refuse out of sequence: it may
-        answer, stay silent or drop the session; the daemon must live."""
-        self.s.settimeout(0.5)
-        try:
-            self.send(cmd, data)
-            return self.reply()
-        except (socket.timeout, ConnectionError, Closed):
-            return None, None
-        finally:
-            self.s.settimeout(10)
-
-    def negotiate(self):
-        cmd, _ = self.ask(b"O", struct.pack(">III", 6, ACTIONS, PROTOCOL))
-        assert cmd == b"O", cmd
-
-    def close(self):
-        self.s.close()
-
-
-def args(*items):
-    return b"".join(i + b"\0" for i in items)
+def Conn():
+    return RawConn(SOCK)
 
 
 def honest(n):

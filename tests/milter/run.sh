@@ -8,7 +8,7 @@ daemon=${1:?usage: run.sh DAEMON [SCRIPT...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 daemon=$(cd "$(dirname "$daemon")" && pwd)/$(basename "$daemon")
-scripts=${*:-$(ls "$here"/*.lua "$here"/*.py | grep -vE '/(lib|wrapper)\.lua$')}
+scripts=${*:-$(ls "$here"/*.lua "$here"/*.py | grep -vE '/(lib|wrapper)\.lua$|/rawmilter\.py$')}
 work=$(mktemp -d "${TMPDIR:-/tmp}/esmtp-milter-test.XXXXXX")
 pass=0
 fail=0
@@ -36,7 +36,7 @@ for script in $scripts; do
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	ok=1
 	if [ "${script##*.}" = py ]; then
-		python3 "$script" "$sock" "$dir/log" >"$dir/out" 2>&1 || ok=0
+		"${PYTHON:-python3}" "$script" "$sock" "$dir/log" >"$dir/out" 2>&1 || ok=0
 	elif ! miltertest -s "$here/wrapper.lua" -D "script=$script" -D "socket=unix:$sock" -D "log=$dir/log" \
 		-D "lib=$here/lib.lua" -D "daemon=$daemon" -D "pid=$pid" \
 		-D "dir=$dir" -D "conf=$conf" >"$dir/out" 2>&1; then

@@ -66,6 +66,7 @@ teardown(void)
 		session_close(&fx.conn);
 	config_unref(fx.cfg);
 	g_ptr_array_unref(fx.lines);
+	stats_clear(&fx.st);
 }
 
 static void

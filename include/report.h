@@ -1,0 +1,24 @@
+/*
+ * The esmtp-milter-stats report: from the JSON the daemon serves on
+ * /stats.json (or saves in its state file) to a page a person reads at a
+ * glance, or to the same figures as JSON.
+ */
+#ifndef ESMTP_REPORT_H
+#define ESMTP_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+/* "12.3k", "4.5M": counts for people. */
+void report_human_count(uint64_t n, char *buf, size_t len);
+/* "512 B", "4.5 MiB": octets for people. */
+void report_human_octets(uint64_t n, char *buf, size_t len);
+
+/* Renders the report; false with error when the JSON is not stats. */
+bool report_text(JsonNode *stats, GString *out, GError **error);
+/* The report's figures (shares computed) as a JSON document. */
+JsonNode *report_json(JsonNode *stats, GError **error);
+
+#endif

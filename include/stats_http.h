@@ -1,0 +1,20 @@
+/*
+ * The statistics listener: /metrics (Prometheus text) and /stats.json,
+ * served by libmicrohttpd on [stats] listen.
+ */
+#ifndef ESMTP_STATS_HTTP_H
+#define ESMTP_STATS_HTTP_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "stats.h"
+
+typedef struct stats_http stats_http;
+
+/* listen is HOST:PORT or [IPV6]:PORT; *loopback tells what it bound. */
+stats_http *stats_http_start(const char *listen, stats *s, bool *loopback,
+			     GError **error);
+void stats_http_stop(stats_http *h);
+
+#endif

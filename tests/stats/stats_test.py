@@ -1,0 +1,411 @@
+#!/usr/bin/python3
+"""Statistics end to end: known traffic over the milter protocol, then the
+exact counters on /metrics (read with prometheus_client's parser) and on
+/stats.json; the summary line; the state file across a restart, a kill -9
+and a corrupt file; the esmtp-milter-stats report; the Grafana dashboard.
+
+usage: stats_test.py DAEMON REPORT_TOOL WORKDIR
+Every daemon started here is stopped by its pid.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests/milter"))
+import rawmilter  # noqa: E402
+
+DAEMON, REPORT, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+started = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(pred, what, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Daemon:
+    def __init__(self, name, extra_stats="", listen=None, env=None):
+        self.dir = os.path.join(WORK, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "sock")
+        self.port = free_port()
+        self.state = os.path.join(self.dir, "state.json")
+        self.logfile = os.path.join(self.dir, "log")
+        self.conf = os.path.join(self.dir, "conf")
+        self.listen = listen or "127.0.0.1:%d" % self.port
+        self.env = dict(os.environ, **(env or {}))
+        with open(self.conf, "w") as f:
+            f.write("[milter]\ntrusted_networks =\n[stats]\nlisten = %s\n"
+                    "state_file = %s\n%s" % (self.listen, self.state, extra_stats))
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [DAEMON, "-f", "-c", self.conf, "-p", "unix:" + self.sock],
+            stderr=open(self.logfile, "ab"), env=self.env)
+        started.append(self.proc.pid)
+        wait_for(self.ready, "the daemon")
+
+    def ready(self):
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(self.sock)
+            s.close()
+            return self.log().count("statistics on http://") >= self.starts()
+        except OSError:
+            return False
+
+    def starts(self):
+        return self.log().count("starting on")
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        status = self.proc.wait(30)
+        self.proc = None
+        return status
+
+    def log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def get(self, path):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.port, path), timeout=10) as r:
+            return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+    def json(self):
+        return json.loads(self.get("/stats.json")[2])
+
+    def metrics(self):
+        """{(name, frozenset(labels)): value} from a real parser."""
+        out = {}
+        for fam in text_string_to_metric_families(self.get("/metrics")[2]):
+            for s in fam.samples:
+                out[(s.name, frozenset(s.labels.items()))] = s.value
+        return out
+
+
+def m(metrics, name, **labels):
+    key = (name, frozenset(labels.items()))
+    assert key in metrics, "no sample %s %s" % (name, labels)
+    return metrics[key]
+
+
+def traffic(sock):
+    """Six sessions with known effects."""
+    r = rawmilter
+    # 1. EHLO, SIZE and BODY=8BITMIME, NOTIFY on RCPT: accepted (22 octets)
+    out = r.session(sock, ip=b"192.0.2.1", helo=b"one.example",
+                    mail=(b"<a@example.net>", b"SIZE=100", b"BODY=8BITMIME"),
+                    rcpts=((b"<b@example.org>", b"NOTIFY=NEVER"),))
+    assert out["eom"][0] == b"c", out
+    # 2. SIZE=abc: refused at MAIL
+    out = r.session(sock, ip=b"192.0.2.2", helo=b"two.example",
+                    mail=(b"<a@example.net>", b"SIZE=abc"))
+    assert out["mail"][0] == b"y", out
+    # 3. a private keyword: ignored, counted
+    out = r.session(sock, ip=b"192.0.2.1", helo=b"one.example",
+                    mail=(b"<a@example.net>", b"XVERP"))
+    assert out["eom"][0] == b"c", out
+    # 4. HELO ({r}=SMTP) with SIZE: param_without_ehlo is logged
+    out = r.session(sock, ip=b"192.0.2.1", helo=b"one.example", r=b"SMTP",
+                    mail=(b"<a@example.net>", b"SIZE=50"))
+    assert out["eom"][0] == b"c", out
+    # 5. no {r} (as under Postfix), 8-bit body without BODY=8BITMIME
+    out = r.session(sock, ip=b"192.0.2.3", helo=b"three.example", r=None,
+                    body="caf\u00e9\r\n".encode())
+    assert out["eom"][0] == b"c", out
+    # 6. an unknown X-command, no transaction
+    c = rawmilter.Conn(sock)
+    c.negotiate()
+    c.ask(b"C", b"client\x004\x00\x19192.0.2.4\0")
+    c.ask(b"H", b"four.example\0")
+    c.ask(b"U", b"XFOO bar\0")
+    c.send(b"Q")
+    c.close()
+
+
+results = {"passed": 0, "failed": 0}
+
+
+def case(fn):
+    try:
+        fn()
+        results["passed"] += 1
+        print("PASS: " + fn.__name__[5:], flush=True)
+    except Exception as e:  # noqa: BLE001 - report every case
+        results["failed"] += 1
+        print("FAIL: %s\n    %s" % (fn.__name__[5:], str(e).replace("\n", "\n    ")),
+              flush=True)
+
+
+D = None
+
+
+def test_exact_counters():
+    global D
+    D = Daemon("main", "summary_interval = 1\n",
+               env={"ESMTP_MILTER_STATE_INTERVAL": "1"})
+    D.start()
+    traffic(D.sock)
+    wait_for(lambda: m(D.metrics(), "esmtp_milter_connections_total") == 6
+             and m(D.metrics(), "esmtp_milter_active_connections") == 0, "six closed sessions")
+    x = D.metrics()
+    expect = [
+        ("esmtp_milter_connections_total", {}, 6),
+        ("esmtp_milter_greetings_total", {"greeting": "ehlo"}, 3),
+        ("esmtp_milter_greetings_total", {"greeting": "helo"}, 1),
+        ("esmtp_milter_greetings_total", {"greeting": "unknown"}, 2),
+        ("esmtp_milter_transactions_total", {}, 5),
+        ("esmtp_milter_messages_total", {}, 4),
+        ("esmtp_milter_message_octets_total", {}, 22 * 4),
+        ("esmtp_milter_parameters_total", {"command": "mail", "keyword": "SIZE"}, 3),
+        ("esmtp_milter_parameters_total", {"command": "mail", "keyword": "BODY"}, 1),
+        ("esmtp_milter_parameters_total", {"command": "mail", "keyword": "private"}, 1),
+        ("esmtp_milter_parameters_total", {"command": "mail", "keyword": "unregistered"}, 0),
+        ("esmtp_milter_parameters_total", {"command": "rcpt", "keyword": "NOTIFY"}, 1),
+        ("esmtp_milter_body_types_total", {"body": "8BITMIME"}, 1),
+        ("esmtp_milter_body_types_total", {"body": "none"}, 4),
+        ("esmtp_milter_size_declared_total", {"declared": "yes"}, 2),
+        ("esmtp_milter_size_declared_total", {"declared": "no"}, 3),
+        ("esmtp_milter_size_ratio_count", {}, 2),
+        ("esmtp_milter_size_ratio_bucket", {"le": "0.5"}, 2),
+        ("esmtp_milter_size_ratio_bucket", {"le": "+Inf"}, 2),
+        ("esmtp_milter_message_size_octets_count", {}, 4),
+        ("esmtp_milter_message_size_octets_bucket", {"le": "1024"}, 4),
+        ("esmtp_milter_message_size_octets_sum", {}, 22 * 4),
+        ("esmtp_milter_violations_total", {"rule": "size_syntax", "action": "reject"}, 1),
+        ("esmtp_milter_violations_total", {"rule": "param_private", "action": "ignore"}, 1),
+        ("esmtp_milter_violations_total", {"rule": "param_without_ehlo", "action": "log"}, 1),
+        ("esmtp_milter_violations_total", {"rule": "body_8bit_undeclared", "action": "log"}, 1),
+        ("esmtp_milter_violations_total", {"rule": "size_limit", "action": "reject"}, 0),
+        ("esmtp_milter_verdicts_total", {"verdict": "accept"}, 4),
+        ("esmtp_milter_verdicts_total", {"verdict": "reject"}, 1),
+        ("esmtp_milter_unknown_commands_total", {"class": "private"}, 1),
+        ("esmtp_milter_processing_seconds_count", {"stage": "mail"}, 5),
+        ("esmtp_milter_processing_seconds_count", {"stage": "eom"}, 4),
+    ]
+    bad = ["%s%s = %s, expected %s" % (n, l, m(x, n, **l), v)
+           for n, l, v in expect if m(x, n, **l) != v]
+    assert not bad, "\n".join(bad)
+    # the ratio: 22/100 and 22/50
+    assert abs(m(x, "esmtp_milter_size_ratio_sum") - 0.66) < 0.001, m(x, "esmtp_milter_size_ratio_sum")
+    assert m(x, "esmtp_milter_start_time_seconds") <= time.time()
+
+
+def test_json_matches():
+    j = D.json()
+    assert j["transactions"] == 5 and j["connections"] == 6, j
+    assert j["greetings"] == {"unknown": 2, "helo": 1, "ehlo": 3}, j["greetings"]
+    assert j["parameters"]["mail"]["SIZE"] == 3
+    assert j["violations"]["size_syntax"]["reject"] == 1
+    assert j["verdicts"]["accept"] == 4
+    top = j["top_clients"]["by_transactions"]
+    assert top[0] == {"address": "192.0.2.1", "helo": "one.example", "count": 3, "error": 0}, top
+    assert [t["address"] for t in top] == ["192.0.2.1", "192.0.2.2", "192.0.2.3"], top
+    viol = j["top_clients"]["by_violations"]
+    assert viol[0]["address"] == "192.0.2.1" and viol[0]["count"] == 2, viol
+
+
+def test_http():
+    status, ctype, body = D.get("/metrics")
+    assert status == 200 and ctype.startswith("text/plain; version=0.0.4"), ctype
+    assert "# HELP esmtp_milter_transactions_total" in body
+    assert "# TYPE esmtp_milter_size_ratio histogram" in body
+    assert all(l.startswith(("#", "esmtp_milter_")) for l in body.splitlines() if l)
+    for path, code in (("/nope", 404),):
+        try:
+            D.get(path)
+            raise AssertionError(path + " answered")
+        except urllib.error.HTTPError as e:
+            assert e.code == code, e.code
+    req = urllib.request.Request("http://127.0.0.1:%d/metrics" % D.port, data=b"x", method="POST")
+    try:
+        urllib.request.urlopen(req, timeout=10)
+        raise AssertionError("POST answered")
+    except urllib.error.HTTPError as e:
+        assert e.code == 405, e.code
+
+
+def test_summary_line():
+    wait_for(lambda: re.search(r"summary interval=\d+s connections=\d+ transactions=\d+ .*total_transactions=5 ", D.log()),
+             "a summary line")
+
+
+def test_state_survives_restart():
+    wait_for(lambda: os.path.exists(D.state), "the state file")
+    assert D.stop() == 0
+    saved = json.load(open(D.state))
+    assert saved["transactions"] == 5, saved["transactions"]
+    D.start()
+    j = D.json()
+    assert j["transactions"] == 5 and j["connections"] == 6, j
+    assert j["top_clients"]["by_transactions"][0]["count"] == 3
+    assert "statistics restored from" in D.log()
+
+
+def test_kill_9_loses_at_most_one_interval():
+    # the file is always whole: read it over and over while traffic runs
+    reads = [0]
+    for _ in range(3):
+        rawmilter.session(D.sock, ip=b"192.0.2.5")
+    end = time.time() + 2.5         # more than one interval: saved
+    while time.time() < end:
+        with open(D.state) as f:
+            json.load(f)
+        reads[0] += 1
+    saved = json.load(open(D.state))["transactions"]
+    assert saved == 8, saved
+    for _ in range(2):
+        rawmilter.session(D.sock, ip=b"192.0.2.5")
+    D.stop(signal.SIGKILL)
+    json.load(open(D.state))        # never half-written
+    D.start()
+    got = D.json()["transactions"]
+    assert 8 <= got <= 10, got
+    assert reads[0] > 10
+
+
+def test_corrupt_state_kept_aside():
+    assert D.stop() == 0
+    with open(D.state, "w") as f:
+        f.write('{"version": 1, "transactions": "many"')
+    D.start()
+    assert D.json()["transactions"] == 0
+    aside = glob.glob(D.state + ".corrupt-*")
+    assert len(aside) == 1, aside
+    assert "unreadable" in D.log() and "counting from zero" in D.log()
+    out = rawmilter.session(D.sock)
+    assert out["eom"][0] == b"c"
+
+
+def test_report_golden():
+    expected = open(os.path.join(HERE, "report.expected")).read()
+    got = subprocess.run([REPORT, "--state", os.path.join(HERE, "state.json")],
+                         capture_output=True, text=True)
+    assert got.returncode == 0, got.stderr
+    if got.stdout != expected:
+        import difflib
+        raise AssertionError("".join(difflib.unified_diff(
+            expected.splitlines(True), got.stdout.splitlines(True), "expected", "got")))
+
+
+def test_report_json():
+    got = subprocess.run([REPORT, "--state", os.path.join(HERE, "state.json"), "--json"],
+                         capture_output=True, text=True)
+    assert got.returncode == 0, got.stderr
+    j = json.loads(got.stdout)
+    greet = {g["name"]: g for g in j["greetings"]}
+    assert greet["EHLO"]["count"] == 12345 and abs(greet["EHLO"]["percent"] - 82.3) < 0.1, greet
+    assert j["top_clients_by_transactions"][0]["address"] == "198.51.100.7"
+
+
+def test_report_url_and_errors():
+    got = subprocess.run([REPORT, "--url", "http://127.0.0.1:%d" % D.port],
+                         capture_output=True, text=True)
+    assert got.returncode == 0 and "transactions" in got.stdout, got
+    got = subprocess.run([REPORT, "--url", "http://127.0.0.1:%d" % free_port()],
+                         capture_output=True, text=True)
+    assert got.returncode == 69 and got.stderr, got
+    got = subprocess.run([REPORT, "--state", "/nonexistent/state.json"],
+                         capture_output=True, text=True)
+    assert got.returncode == 66, got
+    bad = os.path.join(WORK, "bad.json")
+    with open(bad, "w") as f:
+        f.write("[1, 2]")
+    got = subprocess.run([REPORT, "--state", bad], capture_output=True, text=True)
+    assert got.returncode == 65 and "not esmtp-milter statistics" in got.stderr, got
+    got = subprocess.run([REPORT, "--url", "x", "--state", bad], capture_output=True, text=True)
+    assert got.returncode == 64, got
+
+
+def test_grafana_dashboard():
+    dash = json.load(open(os.path.join(TOP, "contrib/grafana/esmtp-milter.json")))
+    exprs = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "expr" and isinstance(v, str):
+                    exprs.append(v)
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(dash)
+    assert len(exprs) >= 8, exprs
+    exported = {name for name, _ in D.metrics()}
+    for e in exprs:
+        names = re.findall(r"\besmtp_milter_[a-z_]+", e)
+        assert names, "no esmtp_milter metric in " + e
+        for n in names:
+            assert n in exported, "%s in the dashboard is not exported" % n
+
+
+def test_non_loopback_warning():
+    d = Daemon("public", listen="0.0.0.0:%d" % free_port())
+    d.port = int(d.listen.rsplit(":", 1)[1])
+    d.start()
+    try:
+        assert "is not a loopback address" in d.log(), d.log()
+    finally:
+        assert d.stop() == 0
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    try:
+        for fn in (test_exact_counters, test_json_matches, test_http,
+                   test_summary_line, test_state_survives_restart,
+                   test_kill_9_loses_at_most_one_interval,
+                   test_corrupt_state_kept_aside, test_report_golden,
+                   test_report_json, test_report_url_and_errors,
+                   test_grafana_dashboard, test_non_loopback_warning):
+            case(fn)
+        if D is not None and D.proc is not None:
+            if D.stop() != 0:
+                results["failed"] += 1
+                print("FAIL: daemon exit status")
+    finally:
+        for pid in started:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    for log in glob.glob(os.path.join(WORK, "*", "log")):
+        if re.search(r"AddressSanitizer|runtime error:|LeakSanitizer", open(log, errors="replace").read()):
+            results["failed"] += 1
+            print("FAIL: sanitizer report in " + log)
+    print("stats: %d passed, %d failed" % (results["passed"], results["failed"]))
+    sys.exit(1 if results["failed"] else 0)
+
+
+main()
