@@ -18,13 +18,4 @@ bool housekeeping_start(const esmtp_config *config, stats *s);
 void housekeeping_save(stats *s);
 void housekeeping_stop(stats *s);
 
-/* The summary line's text: totals and what changed since prev. */
-typedef struct {
-	uint64_t connections, transactions, messages, rejected, tempfailed,
-		 violations;
-} summary_totals;
-void summary_read(stats *s, summary_totals *out);
-void summary_format(const summary_totals *now, const summary_totals *prev,
-		    unsigned interval, char *buf, size_t len);
-
 #endif

@@ -20,4 +20,13 @@ char *stats_json_text(stats *s, bool pretty);
 /* Adds the saved counts to s (which is normally fresh). */
 bool stats_from_json(stats *s, JsonNode *root, GError **error);
 
+/* The summary line's text: totals and what changed since prev. */
+typedef struct {
+	uint64_t connections, transactions, messages, rejected, tempfailed,
+		 violations;
+} summary_totals;
+void summary_read(stats *s, summary_totals *out);
+void summary_format(const summary_totals *now, const summary_totals *prev,
+		    unsigned interval, char *buf, size_t len);
+
 #endif

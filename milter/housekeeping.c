@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "milter.h"
+#include "stats_export.h"
 #include "stats_http.h"
 #include "stats_state.h"
 
@@ -20,38 +21,6 @@ static GMutex lock;
 static GCond wake;
 static bool stopping;
 static stats_http *listener;
-
-void
-summary_read(stats *s, summary_totals *t)
-{
-	t->connections = stats_get(&s->connections);
-	t->transactions = stats_get(&s->transactions);
-	t->messages = stats_get(&s->messages);
-	t->rejected = stats_get(&s->verdicts[VERDICT_REJECT]);
-	t->tempfailed = stats_get(&s->verdicts[VERDICT_TEMPFAIL]);
-	t->violations = 0;
-	for (unsigned r = 0; r < RULE_COUNT; r++)
-		for (unsigned a = 0; a <= ACTION_COUNT; a++)
-			t->violations += stats_get(&s->violations[r][a]);
-}
-
-void
-summary_format(const summary_totals *now, const summary_totals *prev,
-	       unsigned interval, char *buf, size_t len)
-{
-	snprintf(buf, len,
-		 "summary interval=%us connections=%" G_GUINT64_FORMAT
-		 " transactions=%" G_GUINT64_FORMAT " messages=%" G_GUINT64_FORMAT
-		 " rejected=%" G_GUINT64_FORMAT " tempfailed=%" G_GUINT64_FORMAT
-		 " violations=%" G_GUINT64_FORMAT " total_transactions=%" G_GUINT64_FORMAT
-		 " total_violations=%" G_GUINT64_FORMAT,
-		 interval, now->connections - prev->connections,
-		 now->transactions - prev->transactions,
-		 now->messages - prev->messages, now->rejected - prev->rejected,
-		 now->tempfailed - prev->tempfailed,
-		 now->violations - prev->violations, now->transactions,
-		 now->violations);
-}
 
 void
 housekeeping_restore(const esmtp_config *config, stats *s)

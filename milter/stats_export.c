@@ -6,6 +6,7 @@
 #include "stats_export.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const cmd_labels[CMD_COUNT] = {"mail", "rcpt"};
@@ -201,6 +202,40 @@ stats_prometheus_text(stats *s)
 		histogram(o, "processing_seconds", &s->processing[st], "stage",
 			  stats_stage_name(st));
 	return g_string_free(o, FALSE);
+}
+
+/* ---- the summary line ------------------------------------------------- */
+
+void
+summary_read(stats *s, summary_totals *t)
+{
+	t->connections = stats_get(&s->connections);
+	t->transactions = stats_get(&s->transactions);
+	t->messages = stats_get(&s->messages);
+	t->rejected = stats_get(&s->verdicts[VERDICT_REJECT]);
+	t->tempfailed = stats_get(&s->verdicts[VERDICT_TEMPFAIL]);
+	t->violations = 0;
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		for (unsigned a = 0; a <= ACTION_COUNT; a++)
+			t->violations += stats_get(&s->violations[r][a]);
+}
+
+void
+summary_format(const summary_totals *now, const summary_totals *prev,
+	       unsigned interval, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "summary interval=%us connections=%" G_GUINT64_FORMAT
+		 " transactions=%" G_GUINT64_FORMAT " messages=%" G_GUINT64_FORMAT
+		 " rejected=%" G_GUINT64_FORMAT " tempfailed=%" G_GUINT64_FORMAT
+		 " violations=%" G_GUINT64_FORMAT " total_transactions=%" G_GUINT64_FORMAT
+		 " total_violations=%" G_GUINT64_FORMAT,
+		 interval, now->connections - prev->connections,
+		 now->transactions - prev->transactions,
+		 now->messages - prev->messages, now->rejected - prev->rejected,
+		 now->tempfailed - prev->tempfailed,
+		 now->violations - prev->violations, now->transactions,
+		 now->violations);
 }
 
 /* ---- JSON -------------------------------------------------------------- */

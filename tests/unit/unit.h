@@ -9,5 +9,6 @@ Suite *registry_suite(void);
 Suite *size_suite(void);
 Suite *config_suite(void);
 Suite *session_suite(void);
+Suite *stats_suite(void);
 
 #endif

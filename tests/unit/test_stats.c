@@ -1,0 +1,209 @@
+/* Counting: histograms, the top-k table, JSON round trip, the report. */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "report.h"
+#include "stats.h"
+#include "stats_export.h"
+#include "unit.h"
+
+static stats st;
+
+static void
+setup(void)
+{
+	stats_init(&st);
+}
+
+static void
+teardown(void)
+{
+	stats_clear(&st);
+}
+
+START_TEST(test_histogram_buckets)
+{
+	stats_histogram *h = &st.size_ratio;	/* 0.5 0.9 1 1.1 1.5 2 5 10 */
+
+	stats_observe(h, 0.2);
+	stats_observe(h, 0.5);		/* bounds are inclusive (le) */
+	stats_observe(h, 1.0);
+	stats_observe(h, 1.05);
+	stats_observe(h, 1000);
+	ck_assert_uint_eq(stats_get(&h->buckets[0]), 2);
+	ck_assert_uint_eq(stats_get(&h->buckets[2]), 1);
+	ck_assert_uint_eq(stats_get(&h->buckets[3]), 1);
+	ck_assert_uint_eq(stats_get(&h->buckets[h->nbounds]), 1);
+	ck_assert_uint_eq(stats_get(&h->count), 5);
+	ck_assert_uint_eq(stats_get(&h->sum_scaled), 200 + 500 + 1000 + 1050 + 1000000);
+	stats_observe(h, -1);		/* below everything: first bucket, no sum */
+	ck_assert_uint_eq(stats_get(&h->buckets[0]), 3);
+}
+END_TEST
+
+START_TEST(test_top_k_exact_when_small)
+{
+	stats_top_entry e[STATS_TOP_K];
+	unsigned n;
+
+	stats_client_done(&st, "192.0.2.1", "a.example", 5, 0);
+	stats_client_done(&st, "192.0.2.2", "b.example", 3, 2);
+	stats_client_done(&st, "192.0.2.1", "a2.example", 1, 1);
+	n = stats_top_snapshot(&st.top_transactions, e);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(e[0].address, "192.0.2.1");
+	ck_assert_uint_eq(e[0].count, 6);
+	ck_assert_str_eq(e[0].helo, "a2.example");	/* the last name */
+	ck_assert_uint_eq(e[0].error, 0);
+	n = stats_top_snapshot(&st.top_violations, e);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(e[0].address, "192.0.2.2");
+	/* no transactions: no entry */
+	stats_client_done(&st, "192.0.2.3", "c.example", 0, 0);
+	ck_assert_uint_eq(stats_top_snapshot(&st.top_transactions, e), 2);
+}
+END_TEST
+
+START_TEST(test_top_k_bounded)
+{
+	stats_top_entry e[STATS_TOP_K];
+	unsigned n;
+
+	/* a heavy hitter among 10000 one-off clients */
+	for (int i = 0; i < 10000; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof addr, "10.0.%d.%d", i / 256, i % 256);
+		stats_top_add(&st.top_transactions, addr, "x", 1);
+		if (i % 10 == 0)
+			stats_top_add(&st.top_transactions, "192.0.2.99", "big", 1);
+	}
+	n = stats_top_snapshot(&st.top_transactions, e);
+	ck_assert_uint_eq(n, STATS_TOP_K);
+	ck_assert_str_eq(e[0].address, "192.0.2.99");
+	/* space-saving: count - error <= true count <= count */
+	ck_assert_uint_ge(e[0].count, 1000);
+	ck_assert_uint_le(e[0].count - e[0].error, 1000);
+}
+END_TEST
+
+START_TEST(test_json_round_trip)
+{
+	stats back;
+	g_autofree char *a = NULL, *b = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) error = NULL;
+
+	stats_add(&st.connections, 7);
+	stats_add(&st.greetings[GREETING_HELO], 2);
+	stats_add(&st.params[CMD_RCPT][STATS_PARAM_PRIVATE], 3);
+	stats_add(&st.violations[RULE_SIZE_LIMIT][STATS_ACTION_EXEMPT], 4);
+	stats_observe(&st.size_ratio, 1.05);
+	stats_observe(&st.processing[STATS_STAGE_EOM], 0.002);
+	stats_client_done(&st, "2001:db8::1", "v6.example", 9, 1);
+	node = stats_to_json(&st);
+	stats_init(&back);
+	ck_assert_msg(stats_from_json(&back, node, &error), "%s",
+		      error ? error->message : "");
+	back.start_time = st.start_time;
+	a = stats_prometheus_text(&st);
+	b = stats_prometheus_text(&back);
+	ck_assert_str_eq(a, b);
+	stats_clear(&back);
+}
+END_TEST
+
+START_TEST(test_json_rejects_bad)
+{
+	static const char *const bad[] = {
+		"[1]", "{}", "{\"version\": 2}",
+		"{\"version\": 1, \"transactions\": \"x\"}",
+		"{\"version\": 1, \"greetings\": []}",
+		"{\"version\": 1, \"transactions\": -1}",
+		"{\"version\": 1, \"size_ratio\": {\"buckets\": 3}}",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(JsonParser) p = json_parser_new();
+		g_autoptr(GError) error = NULL;
+		stats s;
+
+		ck_assert(json_parser_load_from_data(p, bad[i], -1, NULL));
+		stats_init(&s);
+		ck_assert_msg(!stats_from_json(&s, json_parser_get_root(p), &error),
+			      "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(error);
+		stats_clear(&s);
+	}
+}
+END_TEST
+
+START_TEST(test_prometheus_escaping)
+{
+	g_autofree char *text = NULL;
+
+	stats_add(&st.verdicts[VERDICT_ACCEPT], 3);
+	text = stats_prometheus_text(&st);
+	ck_assert_ptr_nonnull(strstr(text, "esmtp_milter_verdicts_total{verdict=\"accept\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE esmtp_milter_processing_seconds histogram\n"));
+	ck_assert_ptr_nonnull(strstr(text, "esmtp_milter_processing_seconds_bucket{stage=\"rcpt\",le=\"+Inf\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "esmtp_milter_parameters_total{command=\"mail\",keyword=\"MT-PRIORITY\"} 0\n"));
+}
+END_TEST
+
+START_TEST(test_human_units)
+{
+	char b[32];
+
+	report_human_count(999, b, sizeof b);
+	ck_assert_str_eq(b, "999");
+	report_human_count(12345, b, sizeof b);
+	ck_assert_str_eq(b, "12.3k");
+	report_human_count(999999, b, sizeof b);
+	ck_assert_str_eq(b, "1.0M");
+	report_human_count(4500000000ULL, b, sizeof b);
+	ck_assert_str_eq(b, "4.5G");
+	report_human_octets(512, b, sizeof b);
+	ck_assert_str_eq(b, "512 B");
+	report_human_octets(4718592, b, sizeof b);
+	ck_assert_str_eq(b, "4.5 MiB");
+	report_human_octets(1048575, b, sizeof b);
+	ck_assert_str_eq(b, "1.0 MiB");
+}
+END_TEST
+
+START_TEST(test_summary_line)
+{
+	summary_totals prev = {0}, now;
+	char line[512];
+
+	stats_add(&st.transactions, 10);
+	stats_add(&st.verdicts[VERDICT_REJECT], 2);
+	stats_add(&st.violations[RULE_SIZE_LIMIT][ACTION_REJECT], 2);
+	stats_add(&st.violations[RULE_PARAM_PRIVATE][ACTION_IGNORE], 1);
+	summary_read(&st, &now);
+	prev.transactions = 4;
+	summary_format(&now, &prev, 3600, line, sizeof line);
+	ck_assert_str_eq(line, "summary interval=3600s connections=0 transactions=6 messages=0 rejected=2 tempfailed=0 violations=3 total_transactions=10 total_violations=3");
+}
+END_TEST
+
+Suite *
+stats_suite(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("counting");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_histogram_buckets);
+	tcase_add_test(tc, test_top_k_exact_when_small);
+	tcase_add_test(tc, test_top_k_bounded);
+	tcase_add_test(tc, test_json_round_trip);
+	tcase_add_test(tc, test_json_rejects_bad);
+	tcase_add_test(tc, test_prometheus_escaping);
+	tcase_add_test(tc, test_human_units);
+	tcase_add_test(tc, test_summary_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
