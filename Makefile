@@ -146,7 +146,7 @@ stats-tests: $(BUILD)/san/esmtp-milter esmtp-milter-stats
 	$(PYTHON) tests/stats/stats_test.py $(BUILD)/san/esmtp-milter \
 	  esmtp-milter-stats $(BUILD)/stats
 
-install-tests: esmtp-milter
+install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh
 
 # A private Postfix and an unpacked Sendmail on loopback; needs root (the
@@ -171,13 +171,16 @@ run: all
 # /etc/esmtp-milter.conf is never overwritten.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(UNITDIR)
 	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 esmtp-milter-stats $(DESTDIR)$(BINDIR)/esmtp-milter-stats
 	install -m 0644 milter/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 milter/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 contrib/esmtp-milter.conf README LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 milter/esmtp-milter-stats.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 contrib/esmtp-milter.conf README LICENSE \
+	  contrib/grafana/esmtp-milter.json $(DESTDIR)$(DOCDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/esmtp-milter.service \
 	  > $(DESTDIR)$(UNITDIR)/esmtp-milter.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/esmtp-milter.service

@@ -16,8 +16,11 @@ else
 	bad "make install DESTDIR=... PREFIX=/usr"; sed 's/^/    /' "$dest.log"
 fi
 rm -f "$dest.log"
-for f in usr/sbin/esmtp-milter usr/share/man/man8/esmtp-milter.8 \
+for f in usr/sbin/esmtp-milter usr/bin/esmtp-milter-stats \
+	usr/share/man/man8/esmtp-milter.8 \
 	usr/share/man/man5/esmtp-milter.conf.5 \
+	usr/share/man/man1/esmtp-milter-stats.1 \
+	usr/share/doc/esmtp-milter/esmtp-milter.json \
 	usr/share/doc/esmtp-milter/esmtp-milter.conf \
 	usr/lib/systemd/system/esmtp-milter.service; do
 	if [ -s "$dest/$f" ]; then ok "installed /$f"; else bad "installed /$f"; fi
@@ -35,7 +38,8 @@ else
 	bad "the unit names the installed daemon"
 fi
 
-for page in "$dest"/usr/share/man/man8/esmtp-milter.8 "$dest"/usr/share/man/man5/esmtp-milter.conf.5; do
+for page in "$dest"/usr/share/man/man8/esmtp-milter.8 "$dest"/usr/share/man/man5/esmtp-milter.conf.5 \
+	"$dest"/usr/share/man/man1/esmtp-milter-stats.1; do
 	warnings=$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z "$page" 2>&1)
 	if [ -z "$warnings" ]; then ok "groff -ww: $(basename "$page")"; else bad "groff -ww: $(basename "$page")"; echo "$warnings" | sed 's/^/    /'; fi
 	out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
