@@ -53,6 +53,18 @@ function t.wait_log(fragment)
 	error("not in the daemon log: " .. fragment, 2)
 end
 
+-- Waits until fragment is in the log exactly n times.
+function t.wait_count(fragment, n)
+	for _ = 1, 100 do
+		if t.count_log(fragment) == n then
+			return
+		end
+		mt.sleep(0.05)
+	end
+	error(string.format("%q is in the log %d times, expected %d", fragment,
+		t.count_log(fragment), n), 2)
+end
+
 function t.count_log(fragment)
 	local n = 0
 	for line in t.log():gmatch("[^\n]+") do
