@@ -97,6 +97,28 @@ add_row(GArray *rows, const char *label, uint64_t count, double percent)
 	g_array_append_val(rows, r);
 }
 
+/* One row per member of o, labelled "prefix name" (or "name"). */
+static void
+add_members(GArray *rows, JsonObject *o, const char *prefix, bool skip_zero,
+	    uint64_t whole)
+{
+	g_autoptr(GList) names = o != NULL ? json_object_get_members(o) : NULL;
+
+	for (GList *l = names; l != NULL; l = l->next) {
+		uint64_t n = uint_member(o, l->data);
+		char label[96];
+
+		if (n == 0 && skip_zero)
+			continue;
+		if (prefix != NULL)
+			snprintf(label, sizeof label, "%s %s", prefix,
+				 (char *)l->data);
+		else
+			g_strlcpy(label, l->data, sizeof label);
+		add_row(rows, label, n, share(n, whole));
+	}
+}
+
 typedef struct {
 	const char *title;
 	const char *key;
@@ -179,33 +201,12 @@ build(JsonNode *root, report *r, GError **error)
 
 	s = new_section(r, "Parameters (share of transactions)", "parameters");
 	x = obj_member(o, "parameters");
-	for (unsigned c = 0; c < 2; c++) {
-		const char *cmd = c == 0 ? "mail" : "rcpt";
-		JsonObject *cx = obj_member(x, cmd);
-		g_autoptr(GList) names = cx != NULL
-			? json_object_get_members(cx) : NULL;
-
-		for (GList *l = names; l != NULL; l = l->next) {
-			uint64_t n = uint_member(cx, l->data);
-			char label[96];
-
-			if (n == 0)
-				continue;
-			snprintf(label, sizeof label, "%s %s",
-				 c == 0 ? "MAIL" : "RCPT", (char *)l->data);
-			add_row(s->rows, label, n, share(n, r->transactions));
-		}
-	}
+	add_members(s->rows, obj_member(x, "mail"), "MAIL", true, r->transactions);
+	add_members(s->rows, obj_member(x, "rcpt"), "RCPT", true, r->transactions);
 
 	s = new_section(r, "BODY (share of transactions)", "body_types");
-	x = obj_member(o, "body_types");
-	{
-		g_autoptr(GList) names = x != NULL ? json_object_get_members(x) : NULL;
-
-		for (GList *l = names; l != NULL; l = l->next)
-			add_row(s->rows, l->data, uint_member(x, l->data),
-				share(uint_member(x, l->data), r->transactions));
-	}
+	add_members(s->rows, obj_member(o, "body_types"), NULL, false,
+		    r->transactions);
 
 	s = new_section(r, "SIZE honesty (actual / declared size)", "size_honesty");
 	x = obj_member(o, "size_declared");
@@ -239,33 +240,17 @@ build(JsonNode *root, report *r, GError **error)
 		g_autoptr(GList) rules = x != NULL ? json_object_get_members(x) : NULL;
 
 		for (GList *l = rules; l != NULL; l = l->next) {
-			JsonObject *rx = obj_member(x, l->data);
-			g_autoptr(GList) actions = rx != NULL
-				? json_object_get_members(rx) : NULL;
+			char rule[32];
 
-			for (GList *a = actions; a != NULL; a = a->next) {
-				uint64_t n = uint_member(rx, a->data);
-				char label[96];
-
-				if (n == 0)
-					continue;
-				snprintf(label, sizeof label, "%-22s %s",
-					 (char *)l->data, (char *)a->data);
-				add_row(s->rows, label, n,
-					share(n, r->transactions));
-			}
+			snprintf(rule, sizeof rule, "%-22s", (char *)l->data);
+			add_members(s->rows, obj_member(x, l->data), rule, true,
+				    r->transactions);
 		}
 	}
 
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
-	x = obj_member(o, "verdicts");
-	{
-		g_autoptr(GList) names = x != NULL ? json_object_get_members(x) : NULL;
-
-		for (GList *l = names; l != NULL; l = l->next)
-			add_row(s->rows, l->data, uint_member(x, l->data),
-				share(uint_member(x, l->data), r->transactions));
-	}
+	add_members(s->rows, obj_member(o, "verdicts"), NULL, false,
+		    r->transactions);
 
 	x = obj_member(o, "top_clients");
 	r->top_transactions = array_member(x, "by_transactions");

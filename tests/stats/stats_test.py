@@ -25,27 +25,12 @@ from prometheus_client.parser import text_string_to_metric_families
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests/milter"))
+sys.path.insert(0, os.path.join(TOP, "tests/e2e"))
 import rawmilter  # noqa: E402
+from e2e import free_port, wait_for  # noqa: E402
 
 DAEMON, REPORT, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 started = []
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(pred, what, timeout=10.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Daemon:
