@@ -192,8 +192,10 @@ msg_finish(session_conn *c, verdict_type verdict)
 		snprintf(exempt, sizeof exempt, " exempt=%s",
 			 exempt_name(m->exempt));
 	emit(c, has_logged_violation(m) ? LOG_NOTICE : LOG_INFO,
-	     "client=%s[%s] greeting=%s helo=%s from=%s params=%s rcpts=%u%s "
-	     "size_declared=%s size_actual=%s violations=%s%s verdict=%s",
+	     /* field widths keep the verdict inside LOG_LINE_MAX */
+	     "client=%.80s[%s] greeting=%s helo=%.80s from=%.160s params=%s "
+	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s "
+	     "verdict=%s",
 	     c->client_name, c->client_addr, greeting_name(c->greeting),
 	     c->helo[0] != '\0' ? c->helo : "none", m->from,
 	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
@@ -286,8 +288,8 @@ fire(command_ctx *cx, rule_id rule, const registry_entry *row,
 	if (action != ACTION_IGNORE && !(cx->logged & (1u << rule))) {
 		cx->logged |= 1u << rule;
 		emit(c, LOG_NOTICE,
-		     "violation rule=%s action=%s stage=%s client=%s[%s] "
-		     "from=%s%s%s%s%s reason=\"%s\"",
+		     "violation rule=%s action=%s stage=%s client=%.80s[%s] "
+		     "from=%.160s%s%.160s%s%s reason=\"%s\"",
 		     rule_token(rule), action_name(action),
 		     stage_name(cx->stage), c->client_name, c->client_addr,
 		     c->msg.from, cx->rcpt != NULL ? " rcpt=" : "",

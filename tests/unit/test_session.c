@@ -548,6 +548,37 @@ START_TEST(test_sanitized_text)
 }
 END_TEST
 
+/* Whatever the client sends, the verdict stays on the line. */
+START_TEST(test_long_fields_keep_the_verdict)
+{
+	session_result res;
+	char name[600], from[600];
+	net_addr a;
+
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	memset(from, 'f', sizeof from - 1);
+	from[0] = '<';
+	from[sizeof from - 2] = '>';
+	from[sizeof from - 1] = '\0';
+	session_init(&fx.conn, fx.cfg, &fx.st, capture, NULL);
+	fx.open = true;
+	net_addr_parse("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", &a);
+	session_connect(&fx.conn, name, &a, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	session_helo(&fx.conn, name);
+	mail("ESMTP", &res, from, "SIZE=1", "BODY=8BITMIME", "RET=FULL",
+	     "ENVID=x", "AUTH=<>", "MT-PRIORITY=1", "XAAAAAAAAAAAAAAAAAAAAAAAAA",
+	     "XBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "XCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+	     "XDDDDDDDDDDDDDDDDDDDDDDDDDDD", "XEEEEEEEEEEEEEEEEEEEEEEEEEEEEE",
+	     NULL);
+	rcpt(&res, from, "ORCPT=rfc822;b@example.org", NULL);
+	session_abort(&fx.conn);
+	assert_logged("verdict=abort");
+	for (guint i = 0; i < fx.lines->len; i++)
+		ck_assert_uint_lt(strlen(g_ptr_array_index(fx.lines, i)), 1000);
+}
+END_TEST
+
 START_TEST(test_many_params)
 {
 	session_result res;
@@ -670,6 +701,7 @@ session_suite(void)
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_log_line);
 	tcase_add_test(tc, test_sanitized_text);
+	tcase_add_test(tc, test_long_fields_keep_the_verdict);
 	tcase_add_test(tc, test_many_params);
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_close_logs_pending);
