@@ -70,7 +70,8 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests run demo install clean
+        install-tests stats-tests e2e-tests fuzz-replay fuzz run demo install \
+        clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
@@ -114,7 +115,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats unit \
-	  unit-san milter-tests \
+	  unit-san fuzz-replay milter-tests \
 	  cli-tests install-tests stats-tests e2e-tests
 
 unit: $(BUILD)/check_unit
@@ -124,6 +125,37 @@ unit-san: $(BUILD)/san/check_unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CK_FORK=no $(BUILD)/san/check_unit
+
+# Fuzz targets (tests/fuzz): make check replays their seed corpora under
+# the sanitizers with gcc; make fuzz runs libFuzzer (clang) on each for
+# FUZZ_SECONDS, starting from a copy of the seeds under build/.
+FUZZ_TARGETS := session config
+FUZZ_SECONDS ?= 60
+SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
+
+$(BUILD)/san/fuzz_%: $(SAN_CORE_OBJ) $(BUILD)/san/tests/fuzz/fuzz_%.o \
+    $(BUILD)/san/tests/fuzz/replay.o
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(UNIT_LIBS)
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz-replay: $$t"; \
+	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/san/fuzz_$$t tests/fuzz/corpus/$$t/* \
+	    || exit 1; \
+	done
+
+fuzz: deps
+	$(call need_debs,clang libclang-rt-14-dev)
+	@mkdir -p $(BUILD)/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+	    -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $(BUILD)/fuzz/fuzz_$$t \
+	    $(CORE_SRC) tests/fuzz/fuzz_$$t.c $(UNIT_LIBS) || exit 1; \
+	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
+	  cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus_$$t/; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 $(BUILD)/fuzz/corpus_$$t || exit 1; \
+	done
 
 milter-tests: $(BUILD)/san/esmtp-milter
 	PYTHON=$(PYTHON) tests/milter/run.sh $(BUILD)/san/esmtp-milter

@@ -72,6 +72,9 @@ esmtp_config *config_new_defaults(void);
  * "FILE:LINE: problem" string per problem found to problems.
  */
 esmtp_config *config_load(const char *path, GPtrArray *problems);
+/* The same for text already read; path names it in the problems. */
+esmtp_config *config_load_data(const char *path, const char *text,
+			       GPtrArray *problems);
 
 esmtp_config *config_ref(esmtp_config *config);
 void config_unref(esmtp_config *config);

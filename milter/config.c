@@ -664,18 +664,26 @@ config_load(const char *path, GPtrArray *problems)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autoptr(esmtp_config) c = NULL;
-	g_auto(GStrv) groups = NULL;
-	guint before = problems->len;
-	loader ld = {.path = path, .kf = kf, .problems = problems};
 
 	if (!g_file_get_contents(path, &text, NULL, &error)) {
 		g_ptr_array_add(problems, g_strdup_printf("%s: %s", path,
 							  error->message));
 		return NULL;
 	}
-	ld.text = text;
+	return config_load_data(path, text, problems);
+}
+
+esmtp_config *
+config_load_data(const char *path, const char *text, GPtrArray *problems)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(esmtp_config) c = NULL;
+	g_auto(GStrv) groups = NULL;
+	guint before = problems->len;
+	loader ld = {.path = path, .text = text, .kf = kf,
+		     .problems = problems};
+
 	if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE,
 				       &error)) {
 		parse_problem(&ld, error);

@@ -1,0 +1,110 @@
+/*
+ * Fuzz target: a whole SMTP session through the policy engine. The input
+ * is a script, one command per line: "G name" (HELO), "r proto" ({r} for
+ * the next MAIL), "M addr param..." (MAIL), "R addr param..." (RCPT),
+ * "H name:value" (header), "B data" (body), "E" (end of message), "A"
+ * (abort). The first byte picks actions, so that every reply path runs.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "session.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+ignore_log(void *d, int p, const char *q, const char *l)
+{
+	(void)d;
+	(void)p;
+	(void)q;
+	(void)l;
+}
+
+/* Splits at spaces into a NULL-terminated argv (at most 255 entries). */
+static char **
+split_args(char *s)
+{
+	char **argv = g_new0(char *, 256);
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(s, " ", &save); t != NULL && n < 255;
+	     t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	return argv;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static stats st;
+	static bool init;
+	esmtp_config *cfg;
+	session_conn conn;
+	session_result res;
+	char *text, *save = NULL, *protocol = NULL;
+	net_addr addr;
+
+	if (!init) {
+		stats_init(&st);
+		init = true;
+	}
+	if (size == 0)
+		return 0;
+	cfg = config_new_defaults();
+	g_array_set_size(cfg->trusted_networks, 0);
+	cfg->size_max = 5000;
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		cfg->actions[r] = (rule_action)((data[0] + r) % ACTION_COUNT);
+	cfg->dry_run = (data[0] & 0x80) != 0;
+
+	session_init(&conn, cfg, &st, ignore_log, NULL);
+	config_unref(cfg);
+	net_addr_parse("192.0.2.1", &addr);
+	session_connect(&conn, "fuzz.example", &addr, "192.0.2.1");
+
+	text = g_strndup((const char *)data + 1, size - 1);
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char op = line[0];
+		char *rest = line[0] != '\0' && line[1] == ' ' ? line + 2 : line + 1;
+		session_macros m = {.protocol = protocol, .queue_id = "FUZZ"};
+
+		if (op == 'G') {
+			session_helo(&conn, rest);
+		} else if (op == 'r') {
+			g_free(protocol);
+			protocol = g_strdup(rest);
+		} else if (op == 'M' || op == 'R') {
+			char **argv = split_args(rest);
+
+			if (op == 'M')
+				session_mail(&conn, argv, &m, &res);
+			else
+				session_rcpt(&conn, argv, "FUZZ", &res);
+			g_free(argv);
+		} else if (op == 'H') {
+			char *colon = strchr(rest, ':');
+
+			if (colon != NULL)
+				*colon = '\0';
+			session_header(&conn, rest, colon != NULL ? colon + 1 : "");
+		} else if (op == 'B') {
+			session_body(&conn, (const unsigned char *)rest,
+				     strlen(rest));
+		} else if (op == 'E') {
+			session_eom(&conn, "FUZZ", &res);
+		} else if (op == 'A') {
+			session_abort(&conn);
+		} else if (op == 'U') {
+			session_unknown(&conn, rest);
+		}
+	}
+	session_close(&conn);
+	g_free(protocol);
+	g_free(text);
+	return 0;
+}
