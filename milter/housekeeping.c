@@ -123,14 +123,18 @@ run(gpointer data)
 bool
 housekeeping_start(const esmtp_config *config, stats *s)
 {
+	stopping = false;
+	thread = g_thread_new("housekeeping", run, s);
 	if (config->stats_listen[0] != '\0') {
 		g_autoptr(GError) error = NULL;
 		bool loopback = false;
 
+		/* mail keeps flowing without the listener: say so loudly */
 		listener = stats_http_start(config->stats_listen, s, &loopback,
 					    &error);
 		if (listener == NULL) {
-			log_msg(LOG_ERR, NULL, "statistics listener: %s",
+			log_msg(LOG_ERR, NULL,
+				"statistics listener: %s; filtering goes on without it",
 				error->message);
 			return false;
 		}
@@ -142,8 +146,6 @@ housekeeping_start(const esmtp_config *config, stats *s)
 			"statistics on http://%s/metrics and /stats.json",
 			config->stats_listen);
 	}
-	stopping = false;
-	thread = g_thread_new("housekeeping", run, s);
 	return true;
 }
 

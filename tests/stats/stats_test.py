@@ -364,6 +364,26 @@ def test_non_loopback_warning():
         assert d.stop() == 0
 
 
+def test_busy_listener_port():
+    """Mail keeps flowing when the statistics port is taken."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    d = Daemon("busy", listen="127.0.0.1:%d" % taken.getsockname()[1])
+    d.proc = subprocess.Popen([DAEMON, "-f", "-c", d.conf, "-p", "unix:" + d.sock],
+                              stderr=open(d.logfile, "ab"))
+    started.append(d.proc.pid)
+    try:
+        wait_for(lambda: "filtering goes on without it" in d.log(), "the listener error")
+        wait_for(lambda: os.path.exists(d.sock), "the milter socket")
+        out = rawmilter.session(d.sock)
+        assert out["eom"][0] == b"c", out
+    finally:
+        taken.close()
+        assert d.stop() == 0
+    assert json.load(open(d.state))["transactions"] == 1
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -373,7 +393,8 @@ def main():
                    test_kill_9_loses_at_most_one_interval,
                    test_corrupt_state_kept_aside, test_report_golden,
                    test_report_json, test_report_url_and_errors,
-                   test_grafana_dashboard, test_non_loopback_warning):
+                   test_grafana_dashboard, test_non_loopback_warning,
+                   test_busy_listener_port):
             case(fn)
         if D is not None and D.proc is not None:
             if D.stop() != 0:
