@@ -191,6 +191,12 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	mc->pflags = proto;
+	log_msg(LOG_DEBUG, NULL,
+		"negotiated: headers and body %s, header leading space %s, add header %s, macros %s",
+		(proto & SMFIP_NOBODY) ? "not sent" : "sent",
+		(proto & SMFIP_HDR_LEADSPC) ? "exact" : "assumed",
+		(actions & SMFIF_ADDHDRS) ? "yes" : "no",
+		(actions & SMFIF_SETSYMLIST) ? "requested" : "MTA defaults");
 	*pf0 = actions;
 	*pf1 = proto;
 	*pf2 = 0;
