@@ -109,15 +109,23 @@ check_ret(const char *value, size_t len, const char **why)
 /*
  * xtext (RFC 3461 4): xchar is "!" to "~" except "+" and "="; hexchar is
  * "+" and two upper-case hex digits. RFC 4954 8 makes the hex digits
- * case-insensitive for AUTH, hence upper_hex. Decodes into buf (at least
- * len + 1 octets) and returns the decoded length, or -1.
+ * case-insensitive for AUTH, hence upper_hex. utf8 also lets UTF-8
+ * characters stand for themselves, as RFC 6531 3.3 allows in SMTPUTF8
+ * transactions (the parser refuses 8-bit values in any other). Decodes
+ * into buf (at least len + 1 octets); returns the decoded length, or -1.
  */
 static gssize
-xtext_decode(const char *s, size_t len, bool upper_hex, char *buf)
+xtext_decode(const char *s, size_t len, bool upper_hex, bool utf8, char *buf)
 {
 	size_t n = 0;
 
+	if (utf8 && !g_utf8_validate_len(s, len, NULL))
+		return -1;
 	for (size_t i = 0; i < len; i++) {
+		if (utf8 && ((unsigned char)s[i] & 0x80)) {
+			buf[n++] = s[i];
+			continue;
+		}
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '+') {
@@ -147,6 +155,16 @@ all_printable_ascii(const char *s, size_t len)
 		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126)
 			return false;
 	return true;
+}
+
+/* Printable: no control characters; UTF-8 beyond ASCII is welcome. */
+static bool
+all_printable_utf8(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] == 127)
+			return false;
+	return g_utf8_validate_len(s, len, NULL);
 }
 
 /* A bare mailbox: local "@" domain, both non-empty, no brackets, no CTL. */
@@ -181,7 +199,7 @@ check_auth(const char *value, size_t len, const char **why)
 		*why = "longer than any mailbox";
 		return false;
 	}
-	n = xtext_decode(value, len, false, buf);
+	n = xtext_decode(value, len, false, true, buf);
 	if (n < 0) {
 		*why = "not xtext (RFC 4954)";
 		return false;
@@ -206,7 +224,7 @@ check_envid(const char *value, size_t len, const char **why)
 		*why = "longer than 100 characters (RFC 3461)";
 		return false;
 	}
-	n = xtext_decode(value, len, true, buf);
+	n = xtext_decode(value, len, true, false, buf);
 	if (n < 0 || !all_printable_ascii(buf, (size_t)n)) {
 		*why = "not xtext of printable ASCII (RFC 3461)";
 		return false;
@@ -508,19 +526,23 @@ check_notify(const char *value, size_t len, const char **why)
 /*
  * RFC 3461 4.2: addr-type ";" xtext, at most 500 characters, decoded
  * printable US-ASCII. addr-type is an atom (RFC 822), checked as
- * letters, digits and "-" which covers every registered type.
+ * letters, digits and "-" which covers every registered type. RFC 6533
+ * 3: with addr-type utf-8 in an SMTPUTF8 transaction the address may be
+ * UTF-8 as it is (utf-8-addr-unitext); every other type stays ASCII.
  */
 static bool
 check_orcpt(const char *value, size_t len, const char **why)
 {
-	char buf[501];
-	const char *semi;
+	char buf[4 * 500 + 1];
+	const char *semi, *addr;
+	size_t alen;
+	bool utf8_type;
 	gssize n;
 
 	if (!need_value(value, why))
 		return false;
-	*why = "not addr-type;xtext of at most 500 characters (RFC 3461)";
-	if (len > 500)
+	*why = "not addr-type;xtext of at most 500 characters (RFC 3461, RFC 6533)";
+	if (len >= sizeof buf)
 		return false;
 	semi = memchr(value, ';', len);
 	if (semi == NULL || semi == value)
@@ -528,8 +550,16 @@ check_orcpt(const char *value, size_t len, const char **why)
 	for (const char *p = value; p < semi; p++)
 		if (!g_ascii_isalnum(*p) && *p != '-')
 			return false;
-	n = xtext_decode(semi + 1, len - (size_t)(semi + 1 - value), true, buf);
-	return n > 0 && all_printable_ascii(buf, (size_t)n);
+	utf8_type = semi - value == 5 && g_ascii_strncasecmp(value, "utf-8", 5) == 0;
+	addr = semi + 1;
+	alen = len - (size_t)(addr - value);
+	n = xtext_decode(addr, alen, true, utf8_type, buf);
+	if (n <= 0)
+		return false;
+	if (utf8_type)
+		return g_utf8_strlen(value, (gssize)len) <= 500
+		       && all_printable_utf8(buf, (size_t)n);
+	return len <= 500 && all_printable_ascii(buf, (size_t)n);
 }
 
 /*
@@ -565,7 +595,7 @@ check_xtext_mailbox(const char *value, size_t len, const char **why)
 	*why = "not an xtext-encoded ASCII mailbox";
 	if (len > XTEXT_MAX)
 		return false;
-	n = xtext_decode(value, len, true, buf);
+	n = xtext_decode(value, len, true, false, buf);
 	return n > 0 && all_printable_ascii(buf, (size_t)n)
 	       && looks_like_mailbox(buf, (size_t)n);
 }

@@ -37,6 +37,9 @@ static const struct {
 	{"AUTH", "e=mc2@example.com", false}, {"AUTH", "john+@example.org", false},
 	{"AUTH", "user", false}, {"AUTH", "<u@example.com>", false},
 	{"AUTH", NOVAL, false}, {"AUTH", "a+4", false},
+	{"AUTH", "j\xc3\xb6rg@example.net", true},	/* SMTPUTF8 */
+	{"AUTH", "j\xf6rg@example.net", false},
+	{"ENVID", "caf\xc3\xa9", false},
 	/* RET, RFC 3461 */
 	{"RET", "FULL", true}, {"RET", "HDRS", true}, {"RET", "hdrs", true},
 	{"RET", "HEADERS", false}, {"RET", "FULL,HDRS", false},
@@ -119,6 +122,13 @@ static const struct {
 	{"ORCPT", "rfc822;a+b@x.example", false},
 	{"ORCPT", ";bob@example.com", false},
 	{"ORCPT", "rfc822;", false},
+	/* RFC 6533: UTF-8 as it is, for addr-type utf-8 only */
+	{"ORCPT", "utf-8;\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example", true},
+	{"ORCPT", "UTF-8;j\xc3\xb6rg@example.net", true},
+	{"ORCPT", "utf-8;user\\x{E9}@example.net", true},
+	{"ORCPT", "rfc822;j\xc3\xb6rg@example.net", false},
+	{"ORCPT", "utf-8;j\xf6rg@example.net", false},
+	{"ORCPT", "utf-8;a+b@example.net", false},
 	/* RRVS, RFC 7293 */
 	{"RRVS", "2014-04-03T23:01:00Z", true},
 	{"RRVS", "2014-04-03T23:01:00-05:00;C", true},

@@ -189,6 +189,8 @@ static const struct {
 	 "8-bit value without SMTPUTF8"},
 	{"ESMTP", P("SMTPUTF8", "ENVID=\xc3\xa9"), true, "501", "5.5.4",
 	 RULE_PARAM_VALUE, NULL},
+	{"ESMTP", P("SMTPUTF8", "AUTH=j\xc3\xb6rg@example.net"), false, NULL,
+	 NULL, 0, NULL},
 	{"SMTP", P("SIZE=100"), false, NULL, NULL, 0, NULL},
 	{"SMTP", P(NULL), false, NULL, NULL, 0, NULL},
 	/* the first permanent failure is the one the client is told */
@@ -281,6 +283,24 @@ START_TEST(test_utf8_addresses)
 	fx.cfg->actions[RULE_UTF8_UNDECLARED] = ACTION_TEMPFAIL;
 	rcpt(&res, "<m\xc3\xbcller@example.org>", NULL);
 	assert_reply(&res, "451", "4.6.7", RULE_UTF8_UNDECLARED);
+}
+END_TEST
+
+START_TEST(test_orcpt_utf8)
+{
+	session_result res;
+
+	start("192.0.2.7");
+	mail("ESMTP", &res, "<a@example.net>", "SMTPUTF8", NULL);
+	rcpt(&res, "<j\xc3\xb6rg@example.org>", "ORCPT=utf-8;j\xc3\xb6rg@example.org", NULL);
+	ck_assert_msg(!res.stop, "%s", res.text);
+	rcpt(&res, "<b@example.org>", "ORCPT=rfc822;j\xc3\xb6rg@example.org", NULL);
+	assert_reply(&res, "501", "5.5.4", RULE_PARAM_VALUE);
+	session_abort(&fx.conn);
+	/* without SMTPUTF8 the 8-bit value is a syntax error */
+	mail("ESMTP", &res, "<a@example.net>", NULL);
+	rcpt(&res, "<b@example.org>", "ORCPT=utf-8;j\xc3\xb6rg@example.org", NULL);
+	assert_reply(&res, "501", "5.5.4", RULE_PARAM_SYNTAX);
 }
 END_TEST
 
@@ -689,6 +709,7 @@ session_suite(void)
 	tcase_add_test(tc, test_param_without_ehlo);
 	tcase_add_test(tc, test_private_ignored_and_counted);
 	tcase_add_test(tc, test_utf8_addresses);
+	tcase_add_test(tc, test_orcpt_utf8);
 	tcase_add_test(tc, test_rcpt_rules);
 	tcase_add_test(tc, test_recipient_domain_limit);
 	tcase_add_test(tc, test_client_and_sender_limits);
