@@ -49,7 +49,14 @@ esmtp_param_parse(const char *raw, bool utf8_allowed, esmtp_param *out)
 
 		if (c >= 0x80)
 			eight_bit = true;
-		else if (c < 33 || c == '=' || c > 126)
+		else if (c < 33 || c > 126)
+			return PARAM_BAD_VALUE;
+		/*
+		 * "=" breaks esmtp-value, but Postfix's own private XVERP=+=
+		 * uses it: a private keyword's value is its own business.
+		 */
+		else if (c == '=' && !esmtp_keyword_is_private(raw,
+							      out->keyword_len))
 			return PARAM_BAD_VALUE;
 	}
 	if (eight_bit) {

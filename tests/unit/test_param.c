@@ -27,6 +27,8 @@ static const struct {
 	{"SIZE=", false, PARAM_EMPTY_VALUE, NULL, NULL},
 	{"SIZE=1 2", false, PARAM_BAD_VALUE, NULL, NULL},
 	{"ENVID=a=b", false, PARAM_BAD_VALUE, NULL, NULL},
+	{"XVERP=+=", false, PARAM_OK, "XVERP", "+="},	/* Postfix's own */
+	{"XVERP=+ =", false, PARAM_BAD_VALUE, NULL, NULL},
 	{"ENVID=a\tb", false, PARAM_BAD_VALUE, NULL, NULL},
 	{"ENVID=a\x7f", false, PARAM_BAD_VALUE, NULL, NULL},
 	{"ENVID=\x01", false, PARAM_BAD_VALUE, NULL, NULL},
