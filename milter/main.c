@@ -459,8 +459,8 @@ main(int argc, char **argv)
 	reload_thread_stop = 1;
 	pthread_kill(reloader, SIGUSR1);
 	pthread_join(reloader, NULL);
+	/* sessions libmilter is still closing may count: keep the stats */
 	housekeeping_stop(milter_stats());
-	stats_clear(milter_stats());
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
 	if (config->pid_file[0] != '\0')
 		unlink(config->pid_file);
