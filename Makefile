@@ -168,7 +168,8 @@ demo: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "make demo needs root: Postfix switches users"; exit 1; fi
-	@$(PYTHON) tests/e2e/demo.py ./esmtp-milter $(BUILD)/demo
+	@d=$$(mktemp -d /tmp/esmtp-milter-demo.XXXXXX) && chmod 755 "$$d" && \
+	  $(PYTHON) tests/e2e/demo.py ./esmtp-milter "$$d" && rm -rf "$$d"
 
 # Debian's python3, which has python3-prometheus-client (a python3 earlier
 # on PATH may not).
@@ -186,7 +187,10 @@ install-tests: esmtp-milter esmtp-milter-stats
 e2e-tests: $(BUILD)/san/esmtp-milter
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "e2e-tests need root: Postfix and Sendmail switch users"; exit 1; fi
-	$(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter $(BUILD)/e2e
+	@# under /tmp: the MTAs' users must reach it whatever the clone's path
+	@d=$$(mktemp -d /tmp/esmtp-milter-e2e.XXXXXX) && chmod 755 "$$d" && \
+	  $(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter "$$d" && \
+	  rm -rf "$$d"
 
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.

@@ -72,8 +72,8 @@ def main():
     d.start()
     mta.start()
     try:
-        print("Postfix on 127.0.0.1:%d, esmtp-milter on unix:%s"
-              % (mta.port, os.path.relpath(d.path)))
+        print("Postfix on 127.0.0.1:%d, esmtp-milter on a unix socket beside it"
+              % mta.port)
         honest = e2e.message(b"Hello, world.\r\n")
         show_session("an honest client", d, [
             "EHLO honest.example",
