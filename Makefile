@@ -70,8 +70,8 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests fuzz-replay fuzz run demo install \
-        clean
+        install-tests stats-tests e2e-tests fuzz-replay fuzz run demo bench \
+        install clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
@@ -178,6 +178,19 @@ PYTHON := /usr/bin/python3
 stats-tests: $(BUILD)/san/esmtp-milter esmtp-milter-stats
 	$(PYTHON) tests/stats/stats_test.py $(BUILD)/san/esmtp-milter \
 	  esmtp-milter-stats $(BUILD)/stats
+
+# Numbers, not assertions: the daemon next to a do-nothing libmilter
+# filter on the same sessions. BENCH_MESSAGES and BENCH_CLIENTS size it.
+BENCH_MESSAGES ?= 10000
+BENCH_CLIENTS ?= 4
+
+$(BUILD)/null_filter: tests/bench/null_filter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+bench: all $(BUILD)/null_filter
+	$(PYTHON) tests/bench/bench.py ./esmtp-milter $(BUILD)/null_filter \
+	  $(BUILD)/bench $(BENCH_MESSAGES) $(BENCH_CLIENTS)
 
 install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh

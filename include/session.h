@@ -82,6 +82,8 @@ typedef struct {
 	stats *stats;		/* may be NULL */
 	session_log_fn log;	/* may be NULL */
 	void *log_data;
+	int log_level;		/* lines above this syslog priority are not
+				   even formatted */
 
 	bool connected;
 	net_addr client;

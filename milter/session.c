@@ -60,7 +60,7 @@ emit(session_conn *c, int priority, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (c->log == NULL)
+	if (c->log == NULL || priority > c->log_level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
@@ -84,6 +84,7 @@ session_init(session_conn *c, esmtp_config *config, stats *st,
 	c->stats = st;
 	c->log = log;
 	c->log_data = log_data;
+	c->log_level = config->log_level;
 	c->greeting = GREETING_UNKNOWN;
 	g_strlcpy(c->client_name, "unknown", sizeof c->client_name);
 	g_strlcpy(c->client_addr, "unknown", sizeof c->client_addr);
@@ -174,6 +175,11 @@ msg_finish(session_conn *c, verdict_type verdict)
 
 	if (!m->active)
 		return;
+	if (c->stats != NULL)
+		stats_add(&c->stats->verdicts[verdict], 1);
+	m->active = false;
+	if ((has_logged_violation(m) ? LOG_NOTICE : LOG_INFO) > c->log_level)
+		return;
 	format_violations(m, violations, sizeof violations);
 	if (m->size_declared)
 		snprintf(declared, sizeof declared, "%" G_GUINT64_FORMAT,
@@ -201,9 +207,6 @@ msg_finish(session_conn *c, verdict_type verdict)
 	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
 	     rejected, declared, actual, violations, exempt,
 	     verdict_name(verdict));
-	if (c->stats != NULL)
-		stats_add(&c->stats->verdicts[verdict], 1);
-	m->active = false;
 }
 
 static void

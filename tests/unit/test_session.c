@@ -685,6 +685,31 @@ START_TEST(test_client_without_name)
 }
 END_TEST
 
+START_TEST(test_log_level_quiet)
+{
+	session_result res;
+
+	fx.cfg->log_level = LOG_WARNING;
+	start("192.0.2.7");
+	mail("ESMTP", &res, "<a@example.net>", "SIZE=abc", NULL);
+	ck_assert(res.stop);
+	mail("ESMTP", &res, "<a@example.net>", NULL);
+	session_abort(&fx.conn);
+	ck_assert_uint_eq(fx.lines->len, 0);
+	ck_assert_uint_eq(stats_get(&fx.st.verdicts[VERDICT_REJECT]), 1);
+	ck_assert_uint_eq(stats_get(&fx.st.verdicts[VERDICT_ABORT]), 1);
+	fx.cfg->log_level = LOG_NOTICE;
+	session_close(&fx.conn);
+	fx.open = false;
+	start("192.0.2.7");
+	mail("ESMTP", &res, "<a@example.net>", "SIZE=abc", NULL);
+	mail("ESMTP", &res, "<a@example.net>", NULL);
+	session_abort(&fx.conn);
+	/* the violation and its transaction at notice; the clean one not */
+	ck_assert_uint_eq(fx.lines->len, 2);
+}
+END_TEST
+
 START_TEST(test_sanitize)
 {
 	char buf[8];
@@ -727,6 +752,7 @@ session_suite(void)
 	tcase_add_test(tc, test_out_of_order);
 	tcase_add_test(tc, test_close_logs_pending);
 	tcase_add_test(tc, test_client_without_name);
+	tcase_add_test(tc, test_log_level_quiet);
 	tcase_add_test(tc, test_sanitize);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,102 @@
+/*
+ * The yardstick for make bench: a libmilter filter that does nothing but
+ * answer, asking for the same protocol stages as esmtp-milter does with
+ * its default rules (headers and body included), so that the difference
+ * is the daemon's own work.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <libmilter/mfapi.h>
+
+static sfsistat
+cont(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cont_args(SMFICTX *ctx, char **argv)
+{
+	(void)argv;
+	return cont(ctx);
+}
+
+static sfsistat
+noreply_header(SMFICTX *ctx, char *name, char *value)
+{
+	(void)ctx;
+	(void)name;
+	(void)value;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+noreply_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+noreply_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
+{
+	(void)ctx;
+	(void)host;
+	(void)addr;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+noreply_helo(SMFICTX *ctx, char *name)
+{
+	(void)ctx;
+	(void)name;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+	  unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+	  unsigned long *pf2, unsigned long *pf3)
+{
+	(void)ctx;
+	(void)f0;
+	(void)f2;
+	(void)f3;
+	*pf0 = 0;
+	*pf1 = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY
+	       | SMFIP_NR_UNKN | SMFIP_NR_DATA | SMFIP_NR_EOH
+	       | (f1 & (SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NOUNKNOWN));
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct smfiDesc desc = {
+		.xxfi_name = "null-filter",
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_connect = noreply_connect,
+		.xxfi_helo = noreply_helo,
+		.xxfi_envfrom = cont_args,
+		.xxfi_envrcpt = cont_args,
+		.xxfi_header = noreply_header,
+		.xxfi_body = noreply_body,
+		.xxfi_eom = cont,
+		.xxfi_negotiate = negotiate,
+	};
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: null_filter SOCKET\n");
+		return 64;
+	}
+	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(argv[1]) != MI_SUCCESS
+	    || smfi_opensocket(1) != MI_SUCCESS)
+		return 69;
+	return smfi_main() == MI_SUCCESS ? 0 : 70;
+}
