@@ -388,6 +388,8 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 	esmtp_param window[DUPLICATE_WINDOW];
 	unsigned nwindow = 0, nparams = 0;
 	guint32 seen = 0;
+	/* the params= field exists only for a transaction line that is logged */
+	bool log_params = cx->cmd == CMD_MAIL && c->log_level >= LOG_NOTICE;
 
 	for (size_t i = 1; argv[i] != NULL; i++) {
 		const char *raw = argv[i];
@@ -402,7 +404,7 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		if (st != PARAM_OK) {
 			session_sanitize(token, sizeof token, raw, sizeof token);
 			count_param(c, cx->cmd, STATS_PARAM_INVALID);
-			if (cx->cmd == CMD_MAIL)
+			if (log_params)
 				params_log_append(&c->msg, &p, NULL);
 			fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s",
 			     token, esmtp_param_status_text(st));
@@ -410,7 +412,7 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		}
 		session_sanitize(kw, sizeof kw, p.keyword, p.keyword_len);
 		row = registry_lookup(p.keyword, p.keyword_len);
-		if (cx->cmd == CMD_MAIL)
+		if (log_params)
 			params_log_append(&c->msg, &p, row);
 
 		if (row != NULL) {

@@ -131,10 +131,20 @@ size_address_domain(const char *address, char *buf, size_t buflen)
 	return buf;
 }
 
+/* Eight octets at a time: bodies are large and this runs on each chunk. */
 static bool
 has_8bit(const unsigned char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 word;
+
+		memcpy(&word, p + i, 8);
+		if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+			return true;
+	}
+	for (; i < len; i++)
 		if (p[i] & 0x80)
 			return true;
 	return false;
