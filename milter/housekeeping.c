@@ -6,7 +6,6 @@
  */
 #include "housekeeping.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
 

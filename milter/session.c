@@ -397,7 +397,9 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		esmtp_param_status st = esmtp_param_parse(raw, smtputf8, &p);
 		const registry_entry *row;
 		const char *why = "";
-		char kw[48], val[72], token[72];
+		char val[72], token[72];
+		/* a keyword that parsed is letters, digits and "-": bound it only */
+		int kwlen;
 		bool dup = false;
 
 		nparams++;
@@ -410,7 +412,7 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 			     token, esmtp_param_status_text(st));
 			continue;
 		}
-		session_sanitize(kw, sizeof kw, p.keyword, p.keyword_len);
+		kwlen = (int)MIN(p.keyword_len, 40);
 		row = registry_lookup(p.keyword, p.keyword_len);
 		if (log_params)
 			params_log_append(&c->msg, &p, row);
@@ -434,16 +436,19 @@ check_params(command_ctx *cx, char **argv, bool smtputf8)
 		}
 		if (dup) {
 			fire(cx, RULE_PARAM_DUPLICATE, row,
-			     "parameter %s given more than once", kw);
+			     "parameter %.*s given more than once", kwlen,
+			     p.keyword);
 			continue;
 		}
 		if (row == NULL) {
 			if (esmtp_keyword_is_private(p.keyword, p.keyword_len)) {
 				fire(cx, RULE_PARAM_PRIVATE, NULL,
-				     "private parameter %s is not accepted", kw);
+				     "private parameter %.*s is not accepted",
+				     kwlen, p.keyword);
 			} else {
 				fire(cx, RULE_PARAM_UNREGISTERED, NULL,
-				     "%s is not a registered %s parameter", kw,
+				     "%.*s is not a registered %s parameter",
+				     kwlen, p.keyword,
 				     esmtp_command_name(cx->cmd));
 			}
 			continue;

@@ -15,22 +15,10 @@ static const char *const unknown_labels[UNKNOWN_CMD_COUNT] = {
 	"private", "unregistered"};
 static const char *const reload_labels[2] = {"failure", "success"};
 
-static uint64_t
-get(atomic_uint_fast64_t *c)
-{
-	return stats_get(c);
-}
-
 static const char *
 violation_action_label(unsigned a)
 {
 	return a == STATS_ACTION_EXEMPT ? "exempt" : action_name((rule_action)a);
-}
-
-static unsigned
-param_slots(void)
-{
-	return STATS_PARAM_SLOTS;
 }
 
 /* ---- Prometheus ------------------------------------------------------- */
@@ -95,7 +83,7 @@ histogram(GString *out, const char *name, stats_histogram *h,
 	const char *lead = label != NULL ? "," : "";
 
 	for (unsigned i = 0; i <= h->nbounds; i++) {
-		cumulative += get(&h->buckets[i]);
+		cumulative += stats_get(&h->buckets[i]);
 		if (i < h->nbounds)
 			bound_text(le, sizeof le, h->bounds[i]);
 		else
@@ -110,7 +98,7 @@ histogram(GString *out, const char *name, stats_histogram *h,
 				       lead, le, cumulative);
 	}
 	g_ascii_formatd(sum, sizeof sum, "%.9g",
-			(double)get(&h->sum_scaled) / h->scale);
+			(double)stats_get(&h->sum_scaled) / h->scale);
 	if (label != NULL) {
 		g_string_append_printf(out, "esmtp_milter_%s_sum{%s=\"", name,
 				       label);
@@ -120,11 +108,11 @@ histogram(GString *out, const char *name, stats_histogram *h,
 				       label);
 		escape_label(out, value);
 		g_string_append_printf(out, "\"} %" G_GUINT64_FORMAT "\n",
-				       get(&h->count));
+				       stats_get(&h->count));
 	} else {
 		g_string_append_printf(out, "esmtp_milter_%s_sum %s\n", name, sum);
 		g_string_append_printf(out, "esmtp_milter_%s_count %" G_GUINT64_FORMAT "\n",
-				       name, get(&h->count));
+				       name, stats_get(&h->count));
 	}
 }
 
@@ -138,38 +126,38 @@ stats_prometheus_text(stats *s)
 	sample(o, "start_time_seconds", (uint64_t)s->start_time, NULL);
 	head(o, "connections_total", "counter",
 	     "SMTP sessions the MTA passed to the filter.");
-	sample(o, "connections_total", get(&s->connections), NULL);
+	sample(o, "connections_total", stats_get(&s->connections), NULL);
 	head(o, "active_connections", "gauge", "SMTP sessions open now.");
 	g_string_append_printf(o, "esmtp_milter_active_connections %" G_GINT64_FORMAT "\n",
 			       (gint64)atomic_load(&s->active_connections));
 	head(o, "greetings_total", "counter",
 	     "Sessions by greeting: ehlo, helo, or unknown when the MTA gives no sign.");
 	for (unsigned g = 0; g < GREETING_COUNT; g++)
-		sample(o, "greetings_total", get(&s->greetings[g]), "greeting",
+		sample(o, "greetings_total", stats_get(&s->greetings[g]), "greeting",
 		       greeting_name(g), NULL);
 	head(o, "transactions_total", "counter", "MAIL transactions.");
-	sample(o, "transactions_total", get(&s->transactions), NULL);
+	sample(o, "transactions_total", stats_get(&s->transactions), NULL);
 	head(o, "messages_total", "counter", "Messages that reached the end of data.");
-	sample(o, "messages_total", get(&s->messages), NULL);
+	sample(o, "messages_total", stats_get(&s->messages), NULL);
 	head(o, "message_octets_total", "counter",
 	     "Octets of those messages (RFC 1870 size).");
-	sample(o, "message_octets_total", get(&s->octets), NULL);
+	sample(o, "message_octets_total", stats_get(&s->octets), NULL);
 	head(o, "parameters_total", "counter",
 	     "ESMTP parameters seen, by command and keyword (registered keywords by name; private, unregistered and invalid in buckets).");
 	for (unsigned c = 0; c < CMD_COUNT; c++)
-		for (unsigned k = 0; k < param_slots(); k++)
+		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
 			if (*stats_param_name(k) != '\0')
-				sample(o, "parameters_total", get(&s->params[c][k]),
+				sample(o, "parameters_total", stats_get(&s->params[c][k]),
 				       "command", cmd_labels[c], "keyword",
 				       stats_param_name(k), NULL);
 	head(o, "body_types_total", "counter", "MAIL transactions by BODY value.");
 	for (unsigned b = 0; b < BODY_COUNT; b++)
-		sample(o, "body_types_total", get(&s->body_types[b]), "body",
+		sample(o, "body_types_total", stats_get(&s->body_types[b]), "body",
 		       body_type_name(b), NULL);
 	head(o, "size_declared_total", "counter",
 	     "MAIL transactions with and without a SIZE parameter.");
 	for (unsigned d = 0; d < 2; d++)
-		sample(o, "size_declared_total", get(&s->size_declared[d]),
+		sample(o, "size_declared_total", stats_get(&s->size_declared[d]),
 		       "declared", declared_labels[d], NULL);
 	head(o, "size_ratio", "histogram",
 	     "Actual message size divided by the declared SIZE.");
@@ -180,21 +168,21 @@ stats_prometheus_text(stats *s)
 	     "Rule violations by rule and the action taken (exempt: a trusted network or an authenticated session).");
 	for (unsigned r = 0; r < RULE_COUNT; r++)
 		for (unsigned a = 0; a <= ACTION_COUNT; a++)
-			sample(o, "violations_total", get(&s->violations[r][a]),
+			sample(o, "violations_total", stats_get(&s->violations[r][a]),
 			       "rule", rule_token(r), "action",
 			       violation_action_label(a), NULL);
 	head(o, "verdicts_total", "counter", "Transactions by verdict.");
 	for (unsigned v = 0; v < VERDICT_COUNT; v++)
-		sample(o, "verdicts_total", get(&s->verdicts[v]), "verdict",
+		sample(o, "verdicts_total", stats_get(&s->verdicts[v]), "verdict",
 		       verdict_name(v), NULL);
 	head(o, "unknown_commands_total", "counter",
 	     "Unknown SMTP commands the MTA passed on, by class.");
 	for (unsigned u = 0; u < UNKNOWN_CMD_COUNT; u++)
-		sample(o, "unknown_commands_total", get(&s->unknown_commands[u]),
+		sample(o, "unknown_commands_total", stats_get(&s->unknown_commands[u]),
 		       "class", unknown_labels[u], NULL);
 	head(o, "config_reloads_total", "counter", "Config reloads by result.");
 	for (unsigned r = 0; r < 2; r++)
-		sample(o, "config_reloads_total", get(&s->reloads[r]), "result",
+		sample(o, "config_reloads_total", stats_get(&s->reloads[r]), "result",
 		       reload_labels[r], NULL);
 	head(o, "processing_seconds", "histogram",
 	     "Time spent inside the daemon per milter stage.");
@@ -261,13 +249,13 @@ json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
 			json_builder_add_double_value(b, h->bounds[i]);
 		else
 			json_builder_add_string_value(b, "+Inf");
-		member_uint(b, "count", get(&h->buckets[i]));
+		member_uint(b, "count", stats_get(&h->buckets[i]));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	member_uint(b, "count", get(&h->count));
+	member_uint(b, "count", stats_get(&h->count));
 	json_builder_set_member_name(b, "sum");
-	json_builder_add_double_value(b, (double)get(&h->sum_scaled) / h->scale);
+	json_builder_add_double_value(b, (double)stats_get(&h->sum_scaled) / h->scale);
 	json_builder_end_object(b);
 }
 
@@ -301,29 +289,29 @@ stats_to_json(stats *s)
 	member_uint(b, "version", STATS_JSON_VERSION);
 	member_uint(b, "start_time", (uint64_t)s->start_time);
 	member_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
-	member_uint(b, "connections", get(&s->connections));
+	member_uint(b, "connections", stats_get(&s->connections));
 	json_builder_set_member_name(b, "active_connections");
 	json_builder_add_int_value(b, (gint64)atomic_load(&s->active_connections));
 
 	json_builder_set_member_name(b, "greetings");
 	json_builder_begin_object(b);
 	for (unsigned g = 0; g < GREETING_COUNT; g++)
-		member_uint(b, greeting_name(g), get(&s->greetings[g]));
+		member_uint(b, greeting_name(g), stats_get(&s->greetings[g]));
 	json_builder_end_object(b);
 
-	member_uint(b, "transactions", get(&s->transactions));
-	member_uint(b, "messages", get(&s->messages));
-	member_uint(b, "octets", get(&s->octets));
+	member_uint(b, "transactions", stats_get(&s->transactions));
+	member_uint(b, "messages", stats_get(&s->messages));
+	member_uint(b, "octets", stats_get(&s->octets));
 
 	json_builder_set_member_name(b, "parameters");
 	json_builder_begin_object(b);
 	for (unsigned c = 0; c < CMD_COUNT; c++) {
 		json_builder_set_member_name(b, cmd_labels[c]);
 		json_builder_begin_object(b);
-		for (unsigned k = 0; k < param_slots(); k++)
+		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
 			if (*stats_param_name(k) != '\0')
 				member_uint(b, stats_param_name(k),
-					    get(&s->params[c][k]));
+					    stats_get(&s->params[c][k]));
 		json_builder_end_object(b);
 	}
 	json_builder_end_object(b);
@@ -331,13 +319,13 @@ stats_to_json(stats *s)
 	json_builder_set_member_name(b, "body_types");
 	json_builder_begin_object(b);
 	for (unsigned t = 0; t < BODY_COUNT; t++)
-		member_uint(b, body_type_name(t), get(&s->body_types[t]));
+		member_uint(b, body_type_name(t), stats_get(&s->body_types[t]));
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "size_declared");
 	json_builder_begin_object(b);
 	for (unsigned d = 0; d < 2; d++)
-		member_uint(b, declared_labels[d], get(&s->size_declared[d]));
+		member_uint(b, declared_labels[d], stats_get(&s->size_declared[d]));
 	json_builder_end_object(b);
 
 	json_histogram(b, "size_ratio", &s->size_ratio);
@@ -350,7 +338,7 @@ stats_to_json(stats *s)
 		json_builder_begin_object(b);
 		for (unsigned a = 0; a <= ACTION_COUNT; a++)
 			member_uint(b, violation_action_label(a),
-				    get(&s->violations[r][a]));
+				    stats_get(&s->violations[r][a]));
 		json_builder_end_object(b);
 	}
 	json_builder_end_object(b);
@@ -358,19 +346,19 @@ stats_to_json(stats *s)
 	json_builder_set_member_name(b, "verdicts");
 	json_builder_begin_object(b);
 	for (unsigned v = 0; v < VERDICT_COUNT; v++)
-		member_uint(b, verdict_name(v), get(&s->verdicts[v]));
+		member_uint(b, verdict_name(v), stats_get(&s->verdicts[v]));
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "unknown_commands");
 	json_builder_begin_object(b);
 	for (unsigned u = 0; u < UNKNOWN_CMD_COUNT; u++)
-		member_uint(b, unknown_labels[u], get(&s->unknown_commands[u]));
+		member_uint(b, unknown_labels[u], stats_get(&s->unknown_commands[u]));
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "config_reloads");
 	json_builder_begin_object(b);
 	for (unsigned r = 0; r < 2; r++)
-		member_uint(b, reload_labels[r], get(&s->reloads[r]));
+		member_uint(b, reload_labels[r], stats_get(&s->reloads[r]));
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "processing_seconds");
@@ -549,7 +537,7 @@ stats_from_json(stats *s, JsonNode *root, GError **error)
 	for (unsigned c = 0; c < CMD_COUNT; c++) {
 		JsonObject *cx = child_object(&rd, x, cmd_labels[c]);
 
-		for (unsigned k = 0; k < param_slots(); k++)
+		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
 			if (*stats_param_name(k) != '\0')
 				restore(&rd, cx, stats_param_name(k),
 					&s->params[c][k]);
