@@ -50,6 +50,8 @@ CHECK_DEBS := check miltertest python3 python3-prometheus-client \
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
 E2E_DEBS   := postfix
+# the deployment test: users, namespaces, the loopback interface
+DEPLOY_DEBS := adduser util-linux iproute2
 
 # Installs what is missing as root, or prints the exact command and stops.
 define need_debs
@@ -70,8 +72,8 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests fuzz-replay fuzz run demo bench \
-        install clean
+        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run demo bench \
+        install uninstall clean
 
 all: deps
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
@@ -86,7 +88,7 @@ deps-check: deps
 	  echo "postfix postfix/main_mailer_type select No configuration" \
 	    | debconf-set-selections; \
 	fi
-	$(call need_debs,$(E2E_DEBS))
+	$(call need_debs,$(E2E_DEBS) $(DEPLOY_DEBS))
 
 esmtp-milter: $(DAEMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -116,7 +118,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats unit \
 	  unit-san fuzz-replay milter-tests \
-	  cli-tests install-tests stats-tests e2e-tests
+	  cli-tests install-tests stats-tests e2e-tests deploy-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -205,6 +207,14 @@ e2e-tests: $(BUILD)/san/esmtp-milter
 	  $(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter "$$d" && \
 	  rm -rf "$$d"
 
+# The README's deployment on a stock Debian Postfix, in private mount and
+# network namespaces: needs root; unpacks rsyslog from Debian's packages.
+deploy-tests: esmtp-milter esmtp-milter-stats
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "deploy-tests need root: namespaces, users and Postfix"; exit 1; fi
+	@d=$$(mktemp -d /tmp/esmtp-milter-deploy.XXXXXX) && chmod 755 "$$d" && \
+	  $(PYTHON) tests/deploy/deploy.py $(CURDIR) "$$d" && rm -rf "$$d"
+
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.
 run: all
@@ -217,22 +227,34 @@ run: all
 	fi
 
 # The sample config goes with the documentation: an existing
-# /etc/esmtp-milter.conf is never overwritten.
+# /etc/esmtp-milter.conf is never overwritten. make uninstall removes the
+# files listed here (and the documentation directory), nothing else.
+DOC_FILES := contrib/esmtp-milter.conf README LICENSE \
+             contrib/grafana/esmtp-milter.json
+INSTALLED := $(SBINDIR)/esmtp-milter $(BINDIR)/esmtp-milter-stats \
+             $(MANDIR)/man8/esmtp-milter.8 $(MANDIR)/man5/esmtp-milter.conf.5 \
+             $(MANDIR)/man1/esmtp-milter-stats.1 \
+             $(UNITDIR)/esmtp-milter.service \
+             $(addprefix $(DOCDIR)/,$(notdir $(DOC_FILES)))
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
-	  $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
-	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 esmtp-milter-stats $(DESTDIR)$(BINDIR)/esmtp-milter-stats
 	install -m 0644 milter/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 milter/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 milter/esmtp-milter-stats.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 contrib/esmtp-milter.conf README LICENSE \
-	  contrib/grafana/esmtp-milter.json $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/esmtp-milter.service \
 	  > $(DESTDIR)$(UNITDIR)/esmtp-milter.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/esmtp-milter.service
+
+# Takes the same PREFIX, DESTDIR and directory variables as install.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD) esmtp-milter esmtp-milter-stats run

@@ -80,6 +80,15 @@ esmtp_config *config_ref(esmtp_config *config);
 void config_unref(esmtp_config *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(esmtp_config, config_unref)
 
+/*
+ * The keys that differ between two configs and take effect only after a
+ * restart (the socket, its mode, the user, the pid file, the syslog
+ * facility, the statistics listener), as "socket, [stats] listen"; NULL
+ * when none differ. The caller frees it.
+ */
+char *config_restart_changes(const esmtp_config *old,
+			     const esmtp_config *next);
+
 /* Whether a rule's action needs the message content (headers and body). */
 bool config_needs_content(const esmtp_config *config);
 /* Whether any action is "tag" (the filter must be allowed to add headers). */

@@ -74,6 +74,10 @@ typedef struct {
 	unsigned rcpts_accepted;
 	unsigned rcpts_rejected;
 	content_account content;
+	/* a trailing Message-Id in Postfix's form, whose queue id can be
+	   compared only once the MTA gives it (at the end of message) */
+	char added_msgid_qid[SESSION_QUEUE_ID_MAX];
+	guint64 added_msgid_octets;
 	session_violation violations[RULE_COUNT];
 } session_msg;
 
@@ -92,6 +96,8 @@ typedef struct {
 	char helo[SESSION_NAME_MAX];
 	greeting_type greeting;
 	bool header_leading_space;	/* SMFIP_HDR_LEADSPC negotiated */
+	bool mta_adds_headers;		/* Postfix, and a client on its own
+					   address: see session_mta() */
 	unsigned transactions;		/* for the top-clients tables */
 	unsigned violations;
 
@@ -106,6 +112,16 @@ void session_close(session_conn *conn);
 /* addr may be NULL (unknown family, Sendmail -bs); addr_text then names it. */
 void session_connect(session_conn *conn, const char *hostname,
 		     const net_addr *addr, const char *addr_text);
+/*
+ * What the MTA said of itself at connect: its version (macro v) and the
+ * address the client reached ({daemon_addr}); either may be NULL. Postfix
+ * adds Date: and Message-Id: to mail from clients on its own addresses
+ * (local_header_rewrite_clients = permit_inet_interfaces) and shows them
+ * to the filter; in such sessions those fields, in Postfix's own form and
+ * after the client's, are not counted in the message size.
+ */
+void session_mta(session_conn *conn, const char *version,
+		 const char *daemon_addr);
 void session_helo(session_conn *conn, const char *name);
 void session_mail(session_conn *conn, char **argv,
 		  const session_macros *macros, session_result *result);

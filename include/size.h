@@ -55,6 +55,8 @@ const char *size_address_domain(const char *address, char *buf,
 typedef struct {
 	guint64 header_octets;
 	guint64 body_octets;
+	/* the trailing header fields the MTA added itself (not the client's) */
+	guint64 mta_added_octets;
 	bool seen;
 	bool header_8bit;
 	bool body_8bit;
@@ -66,8 +68,36 @@ typedef struct {
  */
 void content_header(content_account *acct, const char *name,
 		    const char *value, bool leading_space);
+/*
+ * The same for a field that may be the MTA's own addition: when
+ * mta_added is true its octets are set apart, and they stay apart only
+ * while no client field follows (MTAs add theirs after the client's).
+ * Returns the field's octets.
+ */
+guint64 content_header_from(content_account *acct, const char *name,
+			    const char *value, bool leading_space,
+			    bool mta_added);
+
+typedef enum {
+	ADDED_NO,
+	ADDED_DATE,		/* Postfix's mail_date() form */
+	ADDED_MESSAGE_ID,	/* Postfix's form, for the queue id in *qid */
+} mta_added_field;
+
+/*
+ * Whether a header field has the exact form Postfix gives the Date: and
+ * Message-Id: fields it adds to mail from local clients
+ * (local_header_rewrite_clients): "Date: Www, _D Mmm YYYY hh:mm:ss +hhmm
+ * (ZONE)", and "Message-Id: <YYYYMMDDhhmmss.QUEUEID@host>" or
+ * "<QUEUEID@host>". For a Message-Id, *qid and *qid_len point into value
+ * at the queue id, which the caller compares with the transaction's.
+ */
+mta_added_field content_postfix_added(const char *name, const char *value,
+				      const char **qid, size_t *qid_len);
+
 void content_body(content_account *acct, const unsigned char *data,
 		  size_t len);
+/* The client's octets: the RFC 1870 size without the MTA's additions. */
 guint64 content_size(const content_account *acct);
 
 #endif

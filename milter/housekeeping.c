@@ -50,8 +50,8 @@ housekeeping_save(stats *s)
 
 	if (config->state_file[0] != '\0'
 	    && !stats_state_save(s, config->state_file, &error))
-		log_msg(LOG_ERR, NULL, "cannot save statistics: %s",
-			error->message);
+		log_msg(LOG_ERR, NULL, "cannot save statistics to %s: %s",
+			config->state_file, error->message);
 	config_unref(config);
 }
 

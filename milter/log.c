@@ -11,12 +11,32 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
 static int log_level = LOG_INFO;
 static bool log_stderr;
 static bool log_syslog;
+
+/*
+ * Under systemd, stderr may be a stream into the journal, which also
+ * receives syslog: systemd names that stream in JOURNAL_STREAM
+ * ("device:inode"), and a line is then written once, through syslog.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2
+	    || fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev
+	       && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_open(int facility, bool to_stderr)
@@ -25,7 +45,7 @@ log_open(int facility, bool to_stderr)
 		closelog();
 	openlog("esmtp-milter", LOG_PID | LOG_NDELAY, facility);
 	log_syslog = true;
-	log_stderr = to_stderr;
+	log_stderr = to_stderr && !stderr_is_journal();
 }
 
 void

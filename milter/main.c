@@ -5,6 +5,7 @@
  * its threads so that only the reload thread receives it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -178,6 +179,40 @@ clear_stale_socket(const char *path)
 	return true;
 }
 
+/*
+ * Why a socket could not be opened. libmilter says only that it failed
+ * (its reason goes to syslog alone), so a unix socket's directory is
+ * looked at, the commonest cause, and otherwise errno is reported.
+ */
+static const char *
+socket_failure(const char *sock_path, int saved_errno)
+{
+	static char why[PATH_MAX + 128];
+	g_autofree char *dir = NULL;
+	struct stat st;
+
+	if (sock_path != NULL) {
+		dir = g_path_get_dirname(sock_path);
+		if (stat(dir, &st) != 0) {
+			snprintf(why, sizeof why, "directory %s: %s", dir,
+				 g_strerror(errno));
+			return why;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, sizeof why, "%s is not a directory", dir);
+			return why;
+		}
+		if (access(dir, W_OK | X_OK) != 0) {
+			snprintf(why, sizeof why, "directory %s: %s", dir,
+				 g_strerror(errno));
+			return why;
+		}
+	}
+	if (saved_errno != 0)
+		return g_strerror(saved_errno);
+	return "see the libmilter message in the system log";
+}
+
 static bool
 lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
 {
@@ -229,7 +264,7 @@ write_pid_file(const char *path)
 	g_autoptr(GError) error = NULL;
 
 	if (!g_file_set_contents(path, text, -1, &error)) {
-		log_msg(LOG_ERR, NULL, "cannot write pid file: %s",
+		log_msg(LOG_ERR, NULL, "cannot write pid file %s: %s", path,
 			error->message);
 		return false;
 	}
@@ -242,6 +277,7 @@ reload(void)
 	esmtp_config *current = milter_config_acquire();
 	esmtp_config *next = load_config(false);
 	stats *st = milter_stats();
+	g_autofree char *changed = NULL;
 
 	if (next == NULL) {
 		log_msg(LOG_ERR, NULL,
@@ -251,14 +287,11 @@ reload(void)
 		config_unref(current);
 		return;
 	}
-	if (g_strcmp0(next->socket, current->socket) != 0
-	    || next->socket_mode != current->socket_mode
-	    || g_strcmp0(next->user, current->user) != 0
-	    || g_strcmp0(next->pid_file, current->pid_file) != 0
-	    || next->syslog_facility != current->syslog_facility
-	    || g_strcmp0(next->stats_listen, current->stats_listen) != 0)
+	changed = config_restart_changes(current, next);
+	if (changed != NULL)
 		log_msg(LOG_WARNING, NULL,
-			"socket, socket_mode, user, pid_file, syslog_facility and [stats] listen take effect only after a restart");
+			"changed in %s, in force only after a restart: %s",
+			config_path, changed);
 	log_set_level(next->log_level);
 	milter_config_set(next);
 	log_msg(LOG_INFO, NULL, "reloaded %s%s", config_path,
@@ -409,9 +442,12 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, NULL, "bad socket %s", config->socket);
 		return EX_USAGE;
 	}
+	errno = 0;
 	if (smfi_opensocket(false) != MI_SUCCESS) {
-		log_msg(LOG_ERR, NULL, "cannot open socket %s",
-			config->socket);
+		int saved = errno;
+
+		log_msg(LOG_ERR, NULL, "cannot open socket %s: %s",
+			config->socket, socket_failure(sock_path, saved));
 		return EX_UNAVAILABLE;
 	}
 	if (sock_path != NULL) {

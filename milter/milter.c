@@ -184,7 +184,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	}
 	if (f0 & SMFIF_SETSYMLIST) {
 		actions |= SMFIF_SETSYMLIST;
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "{client_addr}");
+		smfi_setsymlist(ctx, SMFIM_CONNECT,
+				"{client_addr} {daemon_addr} v");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM,
 				"i {r} {auth_type} {auth_authen}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
@@ -259,6 +260,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		else
 			session_connect(&mc->session, hostname, NULL, NULL);
 	}
+	session_mta(&mc->session, macro(ctx, "v"), macro(ctx, "{daemon_addr}"));
 	return timed(STATS_STAGE_CONNECT, start, no_reply(mc, SMFIP_NR_CONN));
 }
 

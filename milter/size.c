@@ -166,17 +166,106 @@ wire_octets(const char *s, bool *eight_bit)
 	return n;
 }
 
+guint64
+content_header_from(content_account *acct, const char *name,
+		    const char *value, bool leading_space, bool mta_added)
+{
+	guint64 n = 0;
+
+	acct->seen = true;
+	if (name != NULL)
+		n += wire_octets(name, &acct->header_8bit);
+	/* ":" and CRLF, and the space MTAs strip after the colon */
+	n += 3 + (leading_space ? 0 : 1);
+	if (value != NULL)
+		n += wire_octets(value, &acct->header_8bit);
+	acct->header_octets += n;
+	acct->mta_added_octets = mta_added ? acct->mta_added_octets + n : 0;
+	return n;
+}
+
 void
 content_header(content_account *acct, const char *name, const char *value,
 	       bool leading_space)
 {
-	acct->seen = true;
-	if (name != NULL)
-		acct->header_octets += wire_octets(name, &acct->header_8bit);
-	/* ":" and CRLF, and the space MTAs strip after the colon */
-	acct->header_octets += 3 + (leading_space ? 0 : 1);
-	if (value != NULL)
-		acct->header_octets += wire_octets(value, &acct->header_8bit);
+	(void)content_header_from(acct, name, value, leading_space, false);
+}
+
+/*
+ * A fixed-width template: 'A' a letter, 'D' a digit, '_' a digit or a
+ * space, 'S' a sign; anything else stands for itself.
+ */
+static const char *
+match_template(const char *s, const char *tpl)
+{
+	for (; *tpl != '\0'; tpl++, s++) {
+		unsigned char c = (unsigned char)*s;
+		bool ok;
+
+		switch (*tpl) {
+		case 'A': ok = g_ascii_isalpha(c); break;
+		case 'D': ok = g_ascii_isdigit(c); break;
+		case '_': ok = g_ascii_isdigit(c) || c == ' '; break;
+		case 'S': ok = c == '+' || c == '-'; break;
+		default: ok = c == (unsigned char)*tpl; break;
+		}
+		if (!ok)
+			return NULL;
+	}
+	return s;
+}
+
+static bool
+postfix_date(const char *v)
+{
+	/* mail_date(): "%a, %e %b %Y %H:%M:%S %z (%Z)" */
+	const char *p = match_template(v, "AAA, _D AAA DDDD DD:DD:DD SDDDD (");
+	size_t zone;
+
+	if (p == NULL)
+		return false;
+	zone = strcspn(p, ")");
+	return zone > 0 && p[zone] == ')' && p[zone + 1] == '\0';
+}
+
+/* "<" [14 digits "."] QUEUEID "@" host ">" */
+static bool
+postfix_message_id(const char *v, const char **qid, size_t *qid_len)
+{
+	const char *at, *end;
+
+	if (*v++ != '<')
+		return false;
+	/* short queue ids: a time stamp first; long ones stand alone */
+	if (match_template(v, "DDDDDDDDDDDDDD.") != NULL)
+		v += 15;
+	at = strchr(v, '@');
+	end = strchr(v, '>');
+	if (at == NULL || at == v || end == NULL || end < at + 2
+	    || end[1] != '\0')
+		return false;
+	for (const char *p = v; p < at; p++)
+		if (!g_ascii_isalnum(*p))
+			return false;
+	*qid = v;
+	*qid_len = (size_t)(at - v);
+	return true;
+}
+
+mta_added_field
+content_postfix_added(const char *name, const char *value, const char **qid,
+		      size_t *qid_len)
+{
+	if (name == NULL || value == NULL)
+		return ADDED_NO;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (strcmp(name, "Date") == 0 && postfix_date(value))
+		return ADDED_DATE;
+	if (strcmp(name, "Message-Id") == 0
+	    && postfix_message_id(value, qid, qid_len))
+		return ADDED_MESSAGE_ID;
+	return ADDED_NO;
 }
 
 void
@@ -192,6 +281,7 @@ guint64
 content_size(const content_account *acct)
 {
 	/* the blank line between header and body */
-	return acct->header_octets + (acct->header_octets > 0 ? 2 : 0)
-	       + acct->body_octets;
+	guint64 client = acct->header_octets - acct->mta_added_octets;
+
+	return client + (acct->header_octets > 0 ? 2 : 0) + acct->body_octets;
 }

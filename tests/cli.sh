@@ -139,6 +139,45 @@ else
 	echo "SKIP: privilege tests need root"
 fi
 
+# a socket that cannot be opened: the path and the reason
+expect "a socket in a missing directory is EX_UNAVAILABLE" 69 "$daemon" -f -c "$work/good.conf" -p "unix:$work/nodir/x.sock"
+grep_in "the socket error names the directory and the reason" "cannot open socket unix:$work/nodir/x.sock: directory $work/nodir: No such file or directory" "$work/err"
+expect "a pid file that cannot be written is EX_CANTCREAT" 73 "$daemon" -f -c "$work/good.conf" -p "unix:$work/pf.sock" -P "$work/nodir/x.pid"
+grep_in "the pid file error names the path and the reason" "cannot write pid file $work/nodir/x.pid: .*No such file or directory" "$work/err"
+
+# the state file: path and reason when it cannot be written
+printf '[milter]\ntrusted_networks =\n[stats]\nlisten =\nstate_file = %s/nodir/state.json\n' "$work" >"$work/state.conf"
+"$daemon" -f -c "$work/state.conf" -p "unix:$work/st.sock" 2>"$work/log4" &
+p4=$!
+pids="$pids $p4"
+wait_socket "$work/st.sock"
+stop "$p4"
+grep_in "the state file error names the path and the reason" "cannot save statistics to $work/nodir/state.json: .*No such file or directory" "$work/log4"
+
+# a reload names the restart-only keys that changed, and only those
+"$daemon" -f -c "$work/good.conf" -p "unix:$work/rl.sock" 2>"$work/log5" &
+p5=$!
+pids="$pids $p5"
+wait_socket "$work/rl.sock"
+cp "$work/good.conf" "$work/good.conf.orig"
+printf '[milter]\ntrusted_networks =\nsocket_mode = 0600\nlog_level = debug\n[stats]\nlisten =\n' >"$work/good.conf"
+kill -USR1 "$p5"
+i=0
+while ! grep -q "reloaded" "$work/log5" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+grep_in "a reload names the changed restart-only key" "in force only after a restart: socket_mode\$" "$work/log5"
+stop "$p5"
+mv "$work/good.conf.orig" "$work/good.conf"
+
+# under systemd, stderr that is the journal gets no copy of what syslog sends
+: >"$work/log6"
+js=$(stat -c '%d:%i' "$work/log6")
+JOURNAL_STREAM=$js "$daemon" -f -c "$work/good.conf" -p "unix:$work/js.sock" 2>>"$work/log6" &
+p6=$!
+pids="$pids $p6"
+wait_socket "$work/js.sock"
+stop "$p6"
+if [ ! -s "$work/log6" ]; then ok "no stderr copy when stderr is the journal"; else bad "no stderr copy when stderr is the journal"; sed 's/^/    /' "$work/log6"; fi
+
 for f in "$work"/log*; do
 	if grep -qE 'AddressSanitizer|runtime error:' "$f"; then bad "sanitizer report in $f"; sed 's/^/    /' "$f"; fi
 done

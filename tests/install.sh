@@ -16,14 +16,33 @@ else
 	bad "make install DESTDIR=... PREFIX=/usr"; sed 's/^/    /' "$dest.log"
 fi
 rm -f "$dest.log"
-for f in usr/sbin/esmtp-milter usr/bin/esmtp-milter-stats \
-	usr/share/man/man8/esmtp-milter.8 \
-	usr/share/man/man5/esmtp-milter.conf.5 \
-	usr/share/man/man1/esmtp-milter-stats.1 \
-	usr/share/doc/esmtp-milter/esmtp-milter.json \
-	usr/share/doc/esmtp-milter/esmtp-milter.conf \
-	usr/lib/systemd/system/esmtp-milter.service; do
+# Every file make install puts in place, as the README lists them.
+expected="usr/bin/esmtp-milter-stats
+usr/lib/systemd/system/esmtp-milter.service
+usr/sbin/esmtp-milter
+usr/share/doc/esmtp-milter/LICENSE
+usr/share/doc/esmtp-milter/README
+usr/share/doc/esmtp-milter/esmtp-milter.conf
+usr/share/doc/esmtp-milter/esmtp-milter.json
+usr/share/man/man1/esmtp-milter-stats.1
+usr/share/man/man5/esmtp-milter.conf.5
+usr/share/man/man8/esmtp-milter.8"
+for f in $expected; do
 	if [ -s "$dest/$f" ]; then ok "installed /$f"; else bad "installed /$f"; fi
+done
+got=$(cd "$dest" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+if [ "$got" = "$expected" ]; then
+	ok "make install puts exactly the listed files in place"
+else
+	bad "make install puts exactly the listed files in place"
+	echo "$got" | sed 's/^/    got: /'
+fi
+for f in $expected; do
+	case $f in
+	usr/share/doc/*) name=$(basename "$f") ;;
+	*) name="PREFIX/${f#usr/}" ;;
+	esac
+	grep -qF "$name" "$top/README" || bad "the README names $name"
 done
 if [ -x "$dest/usr/sbin/esmtp-milter" ] && "$dest/usr/sbin/esmtp-milter" -n \
 	-c "$dest/usr/share/doc/esmtp-milter/esmtp-milter.conf" >/dev/null; then
@@ -61,5 +80,22 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 else
 	echo "SKIP: systemd-analyze is not installed"
 fi
+# make uninstall, with the same variables, takes back every file and the
+# documentation directory, and leaves the shared directories alone.
+if make -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/usr >"$dest.log" 2>&1; then
+	ok "make uninstall DESTDIR=... PREFIX=/usr"
+else
+	bad "make uninstall DESTDIR=... PREFIX=/usr"; sed 's/^/    /' "$dest.log"
+fi
+rm -f "$dest.log"
+rm -f "$dest/esmtp-milter.service"
+left=$(cd "$dest" && find . ! -type d)
+if [ -z "$left" ]; then ok "nothing installed is left after make uninstall"
+else bad "nothing installed is left after make uninstall"; echo "$left" | sed 's/^/    /'; fi
+if [ ! -d "$dest/usr/share/doc/esmtp-milter" ]; then ok "the documentation directory is removed"
+else bad "the documentation directory is removed"; fi
+if [ -d "$dest/usr/share/man/man8" ]; then ok "shared directories stay"
+else bad "shared directories stay"; fi
+
 echo "install: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -161,8 +161,10 @@ class SMTP:
     """A plain SMTP client that waits for every reply (Sendmail refuses
     pipelined commands before the greeting and DATA replies)."""
 
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), 20)
+    def __init__(self, port, source=None):
+        self.s = socket.create_connection(
+            ("127.0.0.1", port), 20,
+            source_address=(source, 0) if source else None)
         self.s.settimeout(60)
         self.buf = b""
         self.greeting = self.reply()
@@ -237,7 +239,7 @@ class Postfix:
         self.maillog = os.path.join(workdir, "maillog")
         with open(os.path.join(TOP, "contrib/postfix/main.cf")) as f:
             snippet = f.read().replace(
-                "unix:/run/esmtp-milter/esmtp-milter.sock", daemon.socket)
+                "unix:/esmtp-milter/esmtp-milter.sock", daemon.socket)
         with open(os.path.join(conf, "main.cf"), "w") as f:
             f.write("""\
 compatibility_level = 3.6

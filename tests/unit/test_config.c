@@ -206,7 +206,10 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
-/* The shipped sample shows the built-in defaults, and nothing else. */
+/*
+ * The shipped sample shows the built-in defaults, but for one key it sets
+ * for a packaged deployment: state_file in the unit's StateDirectory.
+ */
 START_TEST(test_sample_is_defaults)
 {
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
@@ -238,8 +241,27 @@ START_TEST(test_sample_is_defaults)
 		ck_assert_msg(c->actions[r] == d->actions[r], "%s",
 			      rule_token(r));
 	ck_assert_str_eq(c->stats_listen, d->stats_listen);
-	ck_assert_str_eq(c->state_file, d->state_file);
+	ck_assert_str_eq(d->state_file, "");
+	ck_assert_str_eq(c->state_file, "/var/lib/esmtp-milter/state.json");
 	ck_assert_uint_eq(c->summary_interval, d->summary_interval);
+}
+END_TEST
+
+/* A reload names exactly the restart-only keys that changed. */
+START_TEST(test_restart_changes)
+{
+	g_autoptr(esmtp_config) a = config_new_defaults();
+	g_autoptr(esmtp_config) b = config_new_defaults();
+	g_autofree char *none = config_restart_changes(a, b);
+	g_autofree char *two = NULL;
+
+	ck_assert_ptr_null(none);
+	g_free(b->stats_listen);
+	b->stats_listen = g_strdup("127.0.0.1:9999");
+	b->socket_mode = 0600;
+	b->size_max = 5;	/* reloadable: never named */
+	two = config_restart_changes(a, b);
+	ck_assert_str_eq(two, "socket_mode, [stats] listen");
 }
 END_TEST
 
@@ -268,6 +290,7 @@ config_suite(void)
 	tcase_add_test(tc, test_all_problems_reported);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_sample_is_defaults);
+	tcase_add_test(tc, test_restart_changes);
 	tcase_add_test(tc, test_refcount);
 	suite_add_tcase(s, tc);
 	return s;

@@ -529,6 +529,83 @@ START_TEST(test_dry_run)
 }
 END_TEST
 
+/*
+ * Postfix adds Date: and Message-Id: to mail from clients on its own
+ * addresses and shows them to the filter after the client's fields; the
+ * client's size leaves them out. The queue id is known only at the end.
+ */
+static const struct {
+	const char *name;
+	const char *version;	/* macro v */
+	const char *client;
+	const char *daemon_addr;
+	const char *fields[4];	/* name, value pairs after the client's */
+	bool added;		/* the fields after the client's are not counted */
+} added_cases[] = {
+	{"date and message-id", "Postfix 3.7.11", "127.0.0.1", "127.0.0.1",
+	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)",
+	  "Message-Id", " <20261202014938.4F1C2A3@mx.example.org>"}, true},
+	{"two-digit day, long queue id", "Postfix 3.7.11", "::1", NULL,
+	 {"Message-Id", " <4Q7xYz1Lk3zB9@mx.example.org>",
+	  "Date", " Sat, 12 Dec 2026 21:05:00 -0500 (EST)"}, true},
+	{"client on the address it reached", "Postfix 3.7.11", "192.0.2.7",
+	 "192.0.2.7", {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)"}, true},
+	{"remote client", "Postfix 3.7.11", "192.0.2.7", "198.51.100.1",
+	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)"}, false},
+	{"not Postfix", "8.17.1.9", "127.0.0.1", "127.0.0.1",
+	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)"}, false},
+	{"MTA unknown", NULL, "127.0.0.1", NULL,
+	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)"}, false},
+	{"a client's date", "Postfix 3.7.11", "127.0.0.1", NULL,
+	 {"Date", " Wed, 2 Dec 2026 01:49:38 +0000"}, false},
+	{"another queue id", "Postfix 3.7.11", "127.0.0.1", NULL,
+	 {"Message-Id", " <20261202014938.ABCDEF@mx.example.org>"}, false},
+	{"a client field after them", "Postfix 3.7.11", "127.0.0.1", NULL,
+	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)",
+	  "X-Mailer", " cron"}, false},
+	{"only the trailing one", "Postfix 3.7.11", "127.0.0.1", NULL,
+	 {"Message-Id", " <20261202014938.4F1C2A3@mx.example.org>",
+	  "X-Mailer", " cron"}, false},
+};
+
+START_TEST(test_postfix_added_headers)
+{
+	session_result res;
+	session_macros m = {.protocol = NULL};
+	char *argv[] = {"<a@example.net>", NULL};
+	char *rargv[] = {"<b@example.org>", NULL};
+	unsigned total = 14 + 7;	/* "Subject: x\r\n" CRLF "hello\r\n" */
+	char want[64];
+	net_addr a;
+
+	session_init(&fx.conn, fx.cfg, &fx.st, capture, NULL);
+	fx.open = true;
+	fx.conn.header_leading_space = true;
+	ck_assert(net_addr_parse(added_cases[_i].client, &a));
+	session_connect(&fx.conn, "client.example", &a, added_cases[_i].client);
+	session_mta(&fx.conn, added_cases[_i].version,
+		    added_cases[_i].daemon_addr);
+	session_helo(&fx.conn, "client.example");
+	session_mail(&fx.conn, argv, &m, &res);
+	session_rcpt(&fx.conn, rargv, NULL, &res);
+	session_header(&fx.conn, "Subject", " x");
+	for (unsigned i = 0; i < 4 && added_cases[_i].fields[i] != NULL; i += 2) {
+		session_header(&fx.conn, added_cases[_i].fields[i],
+			       added_cases[_i].fields[i + 1]);
+		total += (unsigned)(strlen(added_cases[_i].fields[i])
+				    + strlen(added_cases[_i].fields[i + 1]) + 3);
+	}
+	session_body(&fx.conn, (const unsigned char *)"hello\r\n", 7);
+	session_eom(&fx.conn, _i == 1 ? "4Q7xYz1Lk3zB9" : "4F1C2A3", &res);
+	g_snprintf(want, sizeof want, "size_actual=%u ",
+		   added_cases[_i].added ? 14 + 7 : total);
+	ck_assert_msg(strstr(g_ptr_array_index(fx.lines, fx.lines->len - 1),
+			     want) != NULL, "%s: %s not in %s",
+		      added_cases[_i].name, want,
+		      (char *)g_ptr_array_index(fx.lines, fx.lines->len - 1));
+}
+END_TEST
+
 START_TEST(test_log_line)
 {
 	session_result res;
@@ -745,6 +822,8 @@ session_suite(void)
 	tcase_add_test(tc, test_exempt_network);
 	tcase_add_test(tc, test_exempt_auth);
 	tcase_add_test(tc, test_dry_run);
+	tcase_add_loop_test(tc, test_postfix_added_headers, 0,
+			    G_N_ELEMENTS(added_cases));
 	tcase_add_test(tc, test_log_line);
 	tcase_add_test(tc, test_sanitized_text);
 	tcase_add_test(tc, test_long_fields_keep_the_verdict);

@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""The first deployment, done the way the README tells an administrator:
+Debian's stock Postfix (master.cf as shipped, smtpd chrooted in
+/var/spool/postfix) with the contrib/postfix/main.cf lines, the daemon
+installed by make install and started the way its systemd unit says (its
+user and group, umask, ExecStartPre lines, runtime and state
+directories), the shipped sample config with the one edit the README
+asks for, and the log read where the README says it is: syslog facility
+mail, which Debian's rsyslog writes to /var/log/mail.log.
+
+usage: deploy.py TOP WORKDIR
+
+It runs in private mount and network namespaces (unshare): /etc, /run,
+/var/spool/postfix, /var/lib, /var/log and /dev are private copies or
+empty file systems there, so the real paths are used while nothing on
+the machine is touched, and the only network is a loopback interface.
+Clients connect to 127.0.0.1:25 from 127.0.0.1 (a local program, in the
+sample's trusted_networks) and from 192.0.2.10 on the same loopback
+interface (a client that is not trusted). systemd's sandboxing options
+(ProtectSystem= and the like) need systemd itself and are not exercised;
+systemd-analyze verify checks them in the install tests.
+
+Every process started here is stopped by its own pid at the end.
+"""
+import grp
+import os
+import pwd
+import re
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+import e2e  # noqa: E402  (SMTP client, message, wait_for)
+
+CLIENT = "192.0.2.10"       # TEST-NET-1, on the private loopback only
+SOCKET = "/var/spool/postfix/esmtp-milter/esmtp-milter.sock"
+MAILLOG = "/var/log/mail.log"
+STATE = "/var/lib/esmtp-milter/state.json"
+
+started = []
+passed = []
+failed = []
+
+
+def run(*cmd, **kw):
+    return subprocess.run(list(cmd), check=True, **kw)
+
+
+def check(name, cond, detail=""):
+    if cond:
+        passed.append(name)
+        print("PASS: " + name)
+    else:
+        failed.append(name)
+        print("FAIL: " + name + (("\n    " + detail.replace("\n", "\n    ")) if detail else ""))
+
+
+# ---- outside the namespaces -------------------------------------------
+
+def outer(top, work):
+    """Installs into WORKDIR/root with make install, unpacks rsyslog, and
+    runs the rest in new mount and network namespaces."""
+    run("make", "-s", "-C", top, "install", "PREFIX=/usr",
+        "DESTDIR=" + os.path.join(work, "root"), stdout=subprocess.DEVNULL)
+    run(os.path.join(HERE, "rsyslog-setup.sh"), os.path.join(top, "build/rsyslog"))
+    env = dict(os.environ, ESMTP_MILTER_DEPLOY_INNER="1")
+    rc = subprocess.run(["unshare", "--mount", "--net", "--fork", "--kill-child",
+                         "--propagation", "private", sys.executable,
+                         os.path.abspath(__file__), top, work], env=env).returncode
+    return rc
+
+
+# ---- inside: a private machine -----------------------------------------
+
+def private_root(work):
+    """Private /etc (a copy), and empty /run, /var/spool/postfix,
+    /var/lib, /var/log; /dev with the usual nodes and room for /dev/log."""
+    run("ip", "link", "set", "lo", "up")
+    run("ip", "addr", "add", CLIENT + "/32", "dev", "lo")
+    etc = os.path.join(work, "etc")
+    run("cp", "-a", "/etc", etc)
+    run("mount", "--bind", etc, "/etc")
+    for d in ("/run", "/var/spool/postfix", "/var/lib", "/var/log"):
+        run("mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", d)
+    hostdev = os.path.join(work, "hostdev")
+    os.makedirs(hostdev)
+    run("mount", "--rbind", "/dev", hostdev)
+    run("mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", "/dev")
+    for node in ("null", "zero", "full", "random", "urandom", "tty"):
+        if os.path.exists(os.path.join(hostdev, node)):
+            open("/dev/" + node, "w").close()
+            run("mount", "--bind", os.path.join(hostdev, node), "/dev/" + node)
+    for d in ("pts", "shm"):
+        if os.path.isdir(os.path.join(hostdev, d)):
+            os.makedirs("/dev/" + d)
+            run("mount", "--rbind", os.path.join(hostdev, d), "/dev/" + d)
+    os.symlink("/proc/self/fd", "/dev/fd")
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink("/proc/self/fd/%d" % i, "/dev/" + name)
+
+
+def start_rsyslog(top, work):
+    """Debian's rsyslogd, with Debian's own rule for facility mail."""
+    root = os.path.join(top, "build/rsyslog/root")
+    with open(os.path.join(root, "etc/rsyslog.conf")) as f:
+        rule = [l for l in f if re.match(r"^mail\.\*\s", l)]
+    assert rule, "Debian's rsyslog.conf has no mail.* rule"
+    conf = os.path.join(work, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write('module(load="imuxsock")\n' + "".join(rule))
+    libs = os.path.join(root, "usr/lib/x86_64-linux-gnu")
+    proc = subprocess.Popen(
+        [os.path.join(root, "usr/sbin/rsyslogd"), "-n", "-iNONE", "-f", conf,
+         "-M", os.path.join(libs, "rsyslog")],
+        env=dict(os.environ, LD_LIBRARY_PATH=libs),
+        stdout=open(os.path.join(work, "rsyslog.out"), "ab"), stderr=subprocess.STDOUT)
+    started.append(proc.pid)
+    e2e.wait_for(lambda: os.path.exists("/dev/log"), "rsyslogd's /dev/log")
+    return proc, rule[0].split()[0]
+
+
+def configure_postfix(top):
+    """What "Internet Site" in Debian's postfix configuration writes, two
+    lines that keep mail from leaving, and contrib/postfix/main.cf as it
+    is. master.cf is Debian's as shipped."""
+    shutil.copy("/usr/share/postfix/master.cf.dist", "/etc/postfix/master.cf")
+    with open("/usr/share/postfix/main.cf.debian") as f:
+        main = f.read()
+    with open(os.path.join(top, "contrib/postfix/main.cf")) as f:
+        contrib = f.read()
+    with open("/etc/postfix/main.cf", "w") as f:
+        f.write(main + """
+myhostname = mx.test.example
+alias_maps = hash:/etc/aliases
+alias_database = hash:/etc/aliases
+myorigin = /etc/mailname
+mydestination = $myhostname, mx.test.example, localhost
+relayhost =
+mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128
+mailbox_size_limit = 0
+recipient_delimiter = +
+inet_interfaces = all
+inet_protocols = ipv4
+
+# the test's own: nothing is delivered or leaves the machine
+default_transport = discard
+local_transport = discard
+
+""" + contrib)
+    with open("/etc/mailname", "w") as f:
+        f.write("mx.test.example\n")
+    # Debian's service does these before postfix start
+    run("/usr/lib/postfix/configure-instance.sh", "-", stdout=subprocess.DEVNULL)
+    run("newaliases")
+    run("postfix", "start", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open("/var/spool/postfix/pid/master.pid") as f:
+        master = int(f.read().strip())
+    started.append(master)
+    e2e.wait_for(lambda: e2e.port_open(25), "Postfix on port 25", 20)
+    return master
+
+
+def unit_service(path):
+    """The [Service] section of a unit: key -> list of values."""
+    out = {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("["):
+                section = line
+                continue
+            if section == "[Service]" and "=" in line:
+                k, v = line.split("=", 1)
+                out.setdefault(k, []).append(v)
+    return out
+
+
+def start_as_unit(unit, root, logfile):
+    """Does what systemd does for this unit's start: the runtime and state
+    directories for User/Group, each ExecStartPre ("+" as root, the others
+    as the unit's user), then ExecStart, with its umask and groups."""
+    svc = unit_service(unit)
+    user = svc["User"][0]
+    group = svc["Group"][0]
+    pw = pwd.getpwnam(user)
+    gid = grp.getgrnam(group).gr_gid
+    groups = os.getgrouplist(user, gid)
+    umask = int(svc.get("UMask", ["0022"])[0], 8)
+    for key, base in (("RuntimeDirectory", "/run"), ("StateDirectory", "/var/lib")):
+        mode = int(svc.get(key + "Mode", ["0755"])[0], 8)
+        for name in svc.get(key, []):
+            d = os.path.join(base, name)
+            os.makedirs(d, exist_ok=True)
+            os.chown(d, pw.pw_uid, gid)
+            os.chmod(d, mode)
+
+    def argv(line):
+        words = shlex.split(line)
+        return [w.replace("/usr/sbin/", os.path.join(root, "usr/sbin/"))
+                if w.startswith("/usr/sbin/esmtp-milter") else w for w in words]
+
+    as_user = dict(user=pw.pw_uid, group=gid, extra_groups=groups, umask=umask)
+    for line in svc.get("ExecStartPre", []):
+        if line.startswith("+"):
+            subprocess.run(argv(line[1:]), check=True)
+        else:
+            subprocess.run(argv(line), check=True, **as_user)
+    log = open(logfile, "ab")
+    proc = subprocess.Popen(argv(svc["ExecStart"][0]), stdout=log, stderr=log,
+                            stdin=subprocess.DEVNULL, **as_user)
+    started.append(proc.pid)
+    return proc
+
+
+def maillog():
+    try:
+        with open(MAILLOG, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_maillog(pattern, what):
+    rx = re.compile(pattern)
+    try:
+        e2e.wait_for(lambda: rx.search(maillog()), what, 15)
+    except AssertionError:
+        return None
+    return rx.search(maillog())
+
+
+def sessions():
+    # 1. a remote client that is not trusted, an honest message
+    body = b"x" * 300 + b"\r\n"
+    msg = e2e.message(body)
+    s = e2e.SMTP(25, source=CLIENT)
+    s.expect("EHLO honest.example", 250)
+    s.expect("MAIL FROM:<alice@example.net> SIZE=%d" % len(msg), 250)
+    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
+    code, text = s.data(msg, 250)
+    s.close()
+    qid = re.search(r"queued as ([0-9A-F]+)", text).group(1)
+    line = wait_maillog(r"esmtp-milter\[\d+\]: %s: client=\S*\[%s\] .*verdict=\w+"
+                        % (qid, re.escape(CLIENT)), "the honest transaction")
+    check("honest message accepted and logged in " + MAILLOG,
+          line is not None and "size_declared=%d size_actual=%d violations=none" % (len(msg), len(msg))
+          in line.group(0) and line.group(0).endswith("verdict=accept"),
+          line.group(0) if line else maillog()[-3000:])
+
+    # 2. the same client lies about SIZE: refused by the daemon
+    big = e2e.message(b"y" * 10000 + b"\r\n")
+    s = e2e.SMTP(25, source=CLIENT)
+    s.expect("EHLO liar.example", 250)
+    s.expect("MAIL FROM:<dave@example.net> SIZE=1000", 250)
+    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
+    code, text = s.data(big, 552)
+    s.close()
+    check("SIZE lie refused with the daemon's reply",
+          text == "5.3.4 message size %d exceeds the declared SIZE 1000 (size_overrun)"
+          % len(big), "%d %s" % (code, text))
+    line = wait_maillog(r"esmtp-milter\[\d+\]: \S+: client=\S*\[%s\] .*helo=liar\.example .*verdict=reject"
+                        % re.escape(CLIENT), "the refused transaction")
+    check("SIZE lie logged in " + MAILLOG,
+          line is not None and "violations=size_overrun:reject" in line.group(0),
+          maillog()[-3000:])
+
+    # 3. a local program on 127.0.0.1, without Date: and Message-ID:;
+    # Postfix adds both (local_header_rewrite_clients) and shows them to
+    # the daemon, which counts only what the client sent
+    local = b"From: cron@mx.test.example\r\nTo: postmaster@mx.test.example\r\n" \
+            b"Subject: nightly report\r\n\r\nall well\r\n"
+    s = e2e.SMTP(25, source="127.0.0.1")
+    s.expect("EHLO localhost", 250)
+    s.expect("MAIL FROM:<cron@mx.test.example> SIZE=%d" % len(local), 250)
+    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
+    code, text = s.data(local, 250)
+    s.close()
+    qid = re.search(r"queued as ([0-9A-F]+)", text).group(1)
+    added = wait_maillog(r"cleanup\[\d+\]: %s: message-id=<\d{14}\.%s@mx\.test\.example>"
+                         % (qid, qid), "Postfix's own Message-Id")
+    check("Postfix added its own Message-Id (the case is real)", added is not None,
+          maillog()[-2000:])
+    line = wait_maillog(r"esmtp-milter\[\d+\]: %s: client=\S*\[127\.0\.0\.1\] .*verdict=\w+" % qid,
+                        "the local transaction")
+    check("a local client's size excludes the headers Postfix added",
+          line is not None and "size_declared=%d size_actual=%d " % (len(local), len(local))
+          in line.group(0) and "exempt=network" in line.group(0),
+          line.group(0) if line else maillog()[-3000:])
+
+
+def inner(top, work):
+    root = os.path.join(work, "root")
+    private_root(work)
+    rsyslog, rule = start_rsyslog(top, work)
+    check("Debian's rsyslog writes facility mail to " + MAILLOG,
+          rule.startswith("mail.*") and MAILLOG in open(os.path.join(work, "rsyslog.conf")).read())
+
+    # the README's steps, in its order
+    run("adduser", "--quiet", "--system", "--group", "esmtp-milter")
+    run("adduser", "--quiet", "postfix", "esmtp-milter")
+    shutil.copy(os.path.join(root, "usr/share/doc/esmtp-milter/esmtp-milter.conf"),
+                "/etc/esmtp-milter.conf")
+    with open("/etc/esmtp-milter.conf") as f:
+        conf = f.read()
+    conf, n = re.subn(r"(?m)^socket = .*$", "socket = unix:" + SOCKET, conf)
+    assert n == 1, "the sample config has no socket line"
+    with open("/etc/esmtp-milter.conf", "w") as f:
+        f.write(conf)
+    master = configure_postfix(top)
+    check("smtpd runs chrooted (Debian's master.cf)",
+          re.search(r"(?m)^smtp\s+inet\s+n\s+-\s+y\s", open("/etc/postfix/master.cf").read())
+          is not None)
+
+    unit = os.path.join(root, "usr/lib/systemd/system/esmtp-milter.service")
+    daemon = start_as_unit(unit, root, os.path.join(work, "daemon.stderr"))
+    try:
+        e2e.wait_for(lambda: os.path.exists(SOCKET), "the daemon's socket", 15)
+    except AssertionError:
+        check("the daemon's socket inside the chroot", False,
+              open(os.path.join(work, "daemon.stderr"), errors="replace").read()[-2000:]
+              + maillog()[-2000:])
+        return daemon, master, rsyslog
+    d = os.stat(os.path.dirname(SOCKET))
+    sk = os.stat(SOCKET)
+    uid = pwd.getpwnam("esmtp-milter").pw_uid
+    gid = grp.getgrnam("esmtp-milter").gr_gid
+    check("the unit created the chroot's socket directory for the daemon",
+          d.st_uid == uid and d.st_gid == gid and stat.S_IMODE(d.st_mode) == 0o750,
+          "%o %d:%d" % (d.st_mode, d.st_uid, d.st_gid))
+    check("the socket belongs to the daemon's user and group, mode 0660",
+          stat.S_ISSOCK(sk.st_mode) and sk.st_uid == uid and sk.st_gid == gid
+          and stat.S_IMODE(sk.st_mode) == 0o660,
+          "%o %d:%d" % (sk.st_mode, sk.st_uid, sk.st_gid))
+    start = wait_maillog(r"esmtp-milter\[\d+\]: NOQUEUE: esmtp-milter \S+ starting on unix:"
+                         + re.escape(SOCKET) + " with /etc/esmtp-milter.conf", "the start line")
+    check("the start line is in " + MAILLOG, start is not None, maillog()[-2000:])
+
+    sessions()
+
+    daemon.send_signal(signal.SIGTERM)      # systemctl stop
+    try:
+        status = daemon.wait(30)
+    except subprocess.TimeoutExpired:
+        status = None
+    check("the daemon stops cleanly on SIGTERM", status == 0, "status %r" % status)
+    st = os.stat(STATE) if os.path.exists(STATE) else None
+    check("counters saved to the sample's state_file " + STATE,
+          st is not None and st.st_uid == uid and st.st_size > 0)
+    check("the socket is removed at stop", not os.path.exists(SOCKET))
+    return None, master, rsyslog
+
+
+def main():
+    top, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    if os.geteuid() != 0:
+        print("deploy: needs root (namespaces, users, Postfix)")
+        return 1
+    if not os.environ.get("ESMTP_MILTER_DEPLOY_INNER"):
+        return outer(top, work)
+    daemon = master = rsyslog = None
+    try:
+        daemon, master, rsyslog = inner(top, work)
+    except Exception as e:  # report, then stop everything
+        check("deployment", False, "%s: %s" % (type(e).__name__, e))
+    finally:
+        subprocess.run(["postfix", "stop"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        for pid in reversed(started):
+            e2e.kill_pid(pid)
+        for pid in reversed(started):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    print("deploy: %d passed, %d failed" % (len(passed), len(failed)))
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
