@@ -118,7 +118,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats unit \
 	  unit-san fuzz-replay milter-tests \
-	  cli-tests install-tests stats-tests e2e-tests deploy-tests
+	  cli-tests install-tests stats-tests deploy-tests e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit

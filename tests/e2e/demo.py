@@ -6,25 +6,40 @@ logged. Everything started here is stopped at the end.
 usage: demo.py DAEMON WORKDIR
 """
 import os
+import re
 import shutil
 import sys
 
 import e2e
 
-CONFIG = """\
-[milter]
-# the demo's clients come from 127.0.0.1: trust nobody
-trusted_networks =
+# The shipped sample config, with these changes, each shown to the reader.
+CHANGES = [
+    (r"(?m)^trusted_networks = .*$", "trusted_networks =",
+     "the demo's clients come from 127.0.0.1, which the sample trusts:\n"
+     "trusted clients are logged, never refused"),
+    (r"(?m)^state_file = .*$", "state_file = {work}/state.json",
+     "the sample's /var/lib/esmtp-milter is made by the systemd unit"),
+    (r"(?m)^listen = .*$", "listen =",
+     "no statistics port, to stay clear of an installed daemon's"),
+    (r"(?m)^\[size_limits\]$", "[size_limits]\nto:lists.example.net = 2000",
+     "a smaller limit for one recipient domain, to show one"),
+]
 
-[size]
-max = 100000
 
-[size_limits]
-to:lists.example.net = 2000
-
-[stats]
-listen =
-"""
+def demo_config(work):
+    with open(os.path.join(e2e.TOP, "contrib/esmtp-milter.conf")) as f:
+        text = f.read()
+    print("esmtp-milter runs with contrib/esmtp-milter.conf, changed so:")
+    for pattern, line, why in CHANGES:
+        line = line.format(work="WORKDIR")
+        text, n = re.subn(pattern, line.replace("WORKDIR", work), text)
+        assert n == 1, pattern
+        print("  " + line.replace("\n", " + "))
+        print("      " + why.replace("\n", "\n      "))
+    print("Postfix's message_size_limit is 50000000 here, above the daemon's\n"
+          "[size] max of 10485760: under Postfix's default (10240000) Postfix\n"
+          "would refuse the large message itself, before the daemon sees it.")
+    return text
 
 
 def show_reply(code, text):
@@ -55,6 +70,8 @@ def show_session(title, d, steps, body=None):
         print("   (nothing: the MTA answered by itself)")
         return
     for line in d.lines_since(mark).splitlines():
+        if ": debug: " in line:
+            continue
         # drop the timestamp and pid, keep level and line
         print("   " + line.split(": ", 1)[1] if ": " in line else line)
 
@@ -67,12 +84,12 @@ def main():
     os.makedirs(work)
     d = e2e.Daemon(os.path.join(work, "daemon"), inet=False)
     with open(d.conf, "w") as f:
-        f.write(CONFIG)
+        f.write(demo_config(work))
     mta = e2e.Postfix(os.path.join(work, "postfix"), d)
     d.start()
     mta.start()
     try:
-        print("Postfix on 127.0.0.1:%d, esmtp-milter on a unix socket beside it"
+        print("\nPostfix on 127.0.0.1:%d, esmtp-milter on a unix socket beside it"
               % mta.port)
         honest = e2e.message(b"Hello, world.\r\n")
         show_session("an honest client", d, [
@@ -81,7 +98,7 @@ def main():
             "RCPT TO:<bob@example.org>", "DATA", "QUIT"], honest)
         show_session("a message larger than the limit, declared", d, [
             "EHLO big.example",
-            "MAIL FROM:<carol@example.net> SIZE=5000000", "QUIT"])
+            "MAIL FROM:<carol@example.net> SIZE=20000000", "QUIT"])
         liar = e2e.message(b"x" * 10000 + b"\r\n")
         show_session("a client lying about SIZE", d, [
             "EHLO liar.example",
