@@ -72,7 +72,7 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run demo bench \
+        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run demo bench mutants \
         install uninstall clean
 
 all: deps
@@ -193,6 +193,13 @@ $(BUILD)/null_filter: tests/bench/null_filter.c
 bench: all $(BUILD)/null_filter
 	$(PYTHON) tests/bench/bench.py ./esmtp-milter $(BUILD)/null_filter \
 	  $(BUILD)/bench $(BENCH_MESSAGES) $(BENCH_CLIENTS)
+
+# Not part of make check: applies each curated mutant of
+# tests/mutants/mutants.txt to a scratch copy and runs the unit, protocol
+# and command-line suites; every mutant must be caught. MUTANTS=TEXT runs
+# only the mutants whose file or text contains TEXT.
+mutants: deps-check
+	$(PYTHON) tests/mutants/mutants.py $(CURDIR) $(CURDIR)/$(BUILD)/mutants $(MUTANTS)
 
 install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh

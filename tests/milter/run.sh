@@ -36,7 +36,7 @@ for script in $scripts; do
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	ok=1
 	if [ "${script##*.}" = py ]; then
-		"${PYTHON:-python3}" "$script" "$sock" "$dir/log" >"$dir/out" 2>&1 || ok=0
+		"${PYTHON:-python3}" "$script" "$sock" "$dir/log" "$conf" "$pid" >"$dir/out" 2>&1 || ok=0
 	elif ! miltertest -s "$here/wrapper.lua" -D "script=$script" -D "socket=unix:$sock" -D "log=$dir/log" \
 		-D "lib=$here/lib.lua" -D "daemon=$daemon" -D "pid=$pid" \
 		-D "dir=$dir" -D "conf=$conf" >"$dir/out" 2>&1; then

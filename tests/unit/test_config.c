@@ -151,6 +151,12 @@ static const struct {
 	{"[milter]\nsocket_mode = 0999\n", ":2: socket_mode"},
 	{"[milter]\nsocket =\n", ":2: socket: must not be empty"},
 	{"[milter]\ndry_run = maybe\n", ":2: dry_run: \"maybe\" is not true"},
+	/* booleans: true, false, yes, no (esmtp-milter.conf(5)), no more */
+	{"[milter]\ndry_run = True\n", ":2: dry_run: \"True\" is not true"},
+	{"[milter]\ndry_run = 1\n", ":2: dry_run: \"1\" is not true"},
+	{"[milter]\ndry_run = on\n", ":2: dry_run: \"on\" is not true"},
+	{"[milter]\nexempt_authenticated = off\n",
+	 ":2: exempt_authenticated: \"off\" is not true"},
 	{"[milter]\n\ntrusted_networks = 10.0.0.1/8\n",
 	 ":3: trusted_networks: \"10.0.0.1/8\""},
 	{"[milter]\ntrusted_networks = 10.0.0.0/8;bogus\n",
@@ -247,6 +253,28 @@ START_TEST(test_sample_is_defaults)
 }
 END_TEST
 
+/* Every boolean spelling esmtp-milter.conf(5) names, both ways. */
+static const struct {
+	const char *text;
+	bool value;
+} booleans[] = {
+	{"true", true}, {"yes", true}, {"false", false}, {"no", false},
+};
+
+START_TEST(test_boolean_spellings)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *text = g_strdup_printf(
+		"[milter]\ndry_run = %s\nexempt_authenticated = %s\n",
+		booleans[_i].text, booleans[_i].text);
+	g_autoptr(esmtp_config) c = config_load_data("t.conf", text, problems);
+
+	ck_assert_msg(c != NULL, "%s rejected", booleans[_i].text);
+	ck_assert(c->dry_run == booleans[_i].value);
+	ck_assert(c->exempt_authenticated == booleans[_i].value);
+}
+END_TEST
+
 /* A reload names exactly the restart-only keys that changed. */
 START_TEST(test_restart_changes)
 {
@@ -290,6 +318,8 @@ config_suite(void)
 	tcase_add_test(tc, test_all_problems_reported);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_sample_is_defaults);
+	tcase_add_loop_test(tc, test_boolean_spellings, 0,
+			    G_N_ELEMENTS(booleans));
 	tcase_add_test(tc, test_restart_changes);
 	tcase_add_test(tc, test_refcount);
 	suite_add_tcase(s, tc);

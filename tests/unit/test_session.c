@@ -173,6 +173,9 @@ static const struct {
 	{"ESMTP", P("XVERP"), false, NULL, NULL, 0, NULL},
 	{"ESMTP", P("SIZE=1", "size=2"), true, "501", "5.5.4",
 	 RULE_PARAM_DUPLICATE, "parameter size given more than once"},
+	/* keywords are case-insensitive (RFC 5321 2.4), private ones too */
+	{"ESMTP", P("XFOO=1", "xfoo=2"), true, "501", "5.5.4",
+	 RULE_PARAM_DUPLICATE, "parameter xfoo given more than once"},
 	{"ESMTP", P("NOTIFY=NEVER"), true, "555", "5.5.4", RULE_PARAM_MISPLACED,
 	 "NOTIFY is not a MAIL parameter"},
 	{"ESMTP", P("BODY=FOO"), true, "501", "5.5.4", RULE_PARAM_VALUE,
@@ -425,6 +428,11 @@ START_TEST(test_eight_bit)
 	rcpt(&res, "<b@example.org>", NULL);
 	message("x", "caf\xc3\xa9\r\n", &res);
 	ck_assert(!res.stop);
+	/* BINARYMIME (RFC 3030) covers 8-bit octets as 8BITMIME does */
+	mail("ESMTP", &res, "<a@example.net>", "BODY=BINARYMIME", NULL);
+	rcpt(&res, "<b@example.org>", NULL);
+	message("x", "caf\xc3\xa9\r\n", &res);
+	ck_assert_msg(!res.stop, "BODY=BINARYMIME refused: %s", res.text);
 	mail("ESMTP", &res, "<a@example.net>", "BODY=7BIT", NULL);
 	rcpt(&res, "<b@example.org>", NULL);
 	message("x", "caf\xc3\xa9\r\n", &res);
@@ -495,6 +503,43 @@ START_TEST(test_exempt_network)
 	ck_assert_uint_eq(stats_get(&fx.st.violations[RULE_SIZE_LIMIT][STATS_ACTION_EXEMPT]), 1);
 	session_abort(&fx.conn);
 	assert_logged("exempt=network verdict=abort");
+}
+END_TEST
+
+/* Exemption turns tag into log too: no X-ESMTP-Policy header. */
+START_TEST(test_exempt_network_tag)
+{
+	session_result res;
+	net_addr n;
+	char body[501];
+
+	memset(body, 'a', sizeof body - 1);
+	body[sizeof body - 1] = '\0';
+	net_addr_parse_cidr("198.51.100.0/24", &n);
+	g_array_append_val(fx.cfg->trusted_networks, n);
+	fx.cfg->actions[RULE_SIZE_OVERRUN] = ACTION_TAG;
+	fx.cfg->overrun_percent = 0;
+	fx.cfg->overrun_bytes = 0;
+	start("198.51.100.9");
+	mail("ESMTP", &res, "<a@example.net>", "SIZE=10", NULL);
+	rcpt(&res, "<b@example.org>", NULL);
+	message("x", body, &res);
+	ck_assert(!res.stop);
+	ck_assert_str_eq(res.tag_header, "");
+	assert_logged("violation rule=size_overrun action=log stage=eom client=mx.example.net[198.51.100.9] from=<a@example.net> exempt=network");
+	assert_logged("violations=size_overrun:log exempt=network verdict=accept");
+	ck_assert_uint_eq(stats_get(&fx.st.violations[RULE_SIZE_OVERRUN][STATS_ACTION_EXEMPT]), 1);
+	ck_assert_uint_eq(stats_get(&fx.st.violations[RULE_SIZE_OVERRUN][ACTION_TAG]), 0);
+
+	/* the same client outside the trusted network is tagged */
+	session_close(&fx.conn);
+	g_array_set_size(fx.cfg->trusted_networks, 0);
+	start("198.51.100.9");
+	mail("ESMTP", &res, "<a@example.net>", "SIZE=10", NULL);
+	rcpt(&res, "<b@example.org>", NULL);
+	message("x", body, &res);
+	ck_assert(!res.stop);
+	ck_assert_str_eq(res.tag_header, "size_overrun");
 }
 END_TEST
 
@@ -820,6 +865,7 @@ session_suite(void)
 	tcase_add_test(tc, test_actions);
 	tcase_add_test(tc, test_tempfail_loses_to_reject);
 	tcase_add_test(tc, test_exempt_network);
+	tcase_add_test(tc, test_exempt_network_tag);
 	tcase_add_test(tc, test_exempt_auth);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_loop_test(tc, test_postfix_added_headers, 0,

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""make mutants: applies each mutant of tests/mutants/mutants.txt, one at a
+time, to a scratch copy of the tree, rebuilds, and runs the suites in
+order of cost (unit, the protocol scripts in parallel, the command
+line) until one fails. A mutant that no suite catches has survived: a
+behaviour no test pins down. Prints each mutant's result and the kill
+rate; exits 1 when a mutant not marked equivalent survived.
+
+usage: mutants.py TOP SCRATCH [FILTER]   (FILTER: only mutants whose
+file or text contains it). [N] in the output is the mutant's line in
+mutants.txt. A mutant that does not build is a mistake in the list: it
+is reported, and the run fails.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+TOP = os.path.abspath(sys.argv[1])
+SCRATCH = os.path.abspath(sys.argv[2])
+FILTER = sys.argv[3] if len(sys.argv) > 3 else None
+SUITE_TIMEOUT = 300
+
+
+def load():
+    out = []
+    with open(os.path.join(TOP, "tests/mutants/mutants.txt")) as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            parts = line.split(" :: ")
+            if len(parts) not in (3, 4):
+                sys.exit("mutants.txt:%d: not FILE :: TEXT :: REPLACEMENT" % n)
+            equivalent = None
+            if len(parts) == 4:
+                if not parts[3].startswith("equivalent: "):
+                    sys.exit("mutants.txt:%d: the fourth field is 'equivalent: WHY'" % n)
+                equivalent = parts[3][len("equivalent: "):]
+            out.append({"line": n, "file": parts[0].strip(), "from": parts[1],
+                        "to": parts[2], "equivalent": equivalent})
+    return out
+
+
+def copy_tree():
+    """The tracked files and the untracked ones not ignored, as they are."""
+    files = subprocess.run(
+        ["git", "-C", TOP, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True, check=True).stdout.split(b"\0")
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    for f in files:
+        if not f:
+            continue
+        src = os.path.join(TOP, f.decode())
+        if not os.path.isfile(src):
+            continue
+        dst = os.path.join(SCRATCH, f.decode())
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def sh(cmd, timeout=SUITE_TIMEOUT):
+    try:
+        r = subprocess.run(cmd, cwd=SCRATCH, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        return r.returncode == 0, r.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        return False, "timed out after %d s" % timeout
+
+
+def build():
+    return sh(["make", "-s", "esmtp-milter", "build/check_unit"])
+
+
+def unit():
+    return sh(["env", "CK_FORK=yes", "build/check_unit"])
+
+
+def protocol():
+    """Every protocol script at once: each has its own daemon and socket,
+    and most of their time is spent waiting."""
+    here = os.path.join(SCRATCH, "tests/milter")
+    scripts = sorted(os.path.join(here, f) for f in os.listdir(here)
+                     if (f.endswith(".lua") and f not in ("lib.lua", "wrapper.lua"))
+                     or (f.endswith(".py") and f != "rawmilter.py"))
+    procs = [subprocess.Popen(["tests/milter/run.sh", "./esmtp-milter", s], cwd=SCRATCH,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for s in scripts]
+    ok, out = True, ""
+    for p in procs:
+        try:
+            text = p.communicate(timeout=SUITE_TIMEOUT)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            text = "timed out"
+        if p.returncode != 0:
+            ok = False
+            out += text
+    return ok, out
+
+
+def cli():
+    return sh(["tests/cli.sh", "./esmtp-milter"])
+
+
+SUITES = [("unit", unit), ("protocol", protocol), ("cli", cli)]
+
+
+def main():
+    mutants = load()
+    if FILTER:
+        mutants = [m for m in mutants if FILTER in m["file"] or FILTER in m["from"]]
+    start = time.time()
+    copy_tree()
+    ok, out = build()
+    if not ok:
+        sys.exit("the unmutated tree does not build:\n" + out)
+    for name, suite in SUITES:
+        ok, out = suite()
+        if not ok:
+            sys.exit("the unmutated tree fails the %s suite:\n%s" % (name, out[-3000:]))
+    print("baseline: builds and passes unit, protocol and cli (%.0f s)" % (time.time() - start))
+
+    killed = survived = equivalent = 0
+    survivors = []
+    stillborn = []
+    for m in mutants:
+        path = os.path.join(SCRATCH, m["file"])
+        with open(path) as f:
+            text = f.read()
+        if text.count(m["from"]) != 1:
+            sys.exit("mutants.txt:%d: the text occurs %d times in %s, not once"
+                     % (m["line"], text.count(m["from"]), m["file"]))
+        label = "[%d] %s: %s -> %s" % (m["line"], m["file"], m["from"].strip(), m["to"].strip())
+        t0 = time.time()
+        with open(path, "w") as f:
+            f.write(text.replace(m["from"], m["to"]))
+        try:
+            ok, out = build()
+            by = None
+            if not ok:
+                stillborn.append("mutants.txt:%d: does not build:\n%s" % (m["line"], out[-1500:]))
+                print("DOES NOT BUILD           %s" % label, flush=True)
+                continue
+            for name, suite in SUITES:
+                ok, _ = suite()
+                if not ok:
+                    by = name
+                    break
+        finally:
+            with open(path, "w") as f:
+                f.write(text)
+            # the next build must not take the mutant's object for current
+            os.utime(path, None)
+        if by is not None:
+            killed += 1
+            verdict = "KILLED by %s" % by
+        elif m["equivalent"]:
+            equivalent += 1
+            verdict = "EQUIVALENT (%s)" % m["equivalent"]
+        else:
+            survived += 1
+            verdict = "SURVIVED"
+            survivors.append(label)
+        print("%-24s %5.1f s  %s" % (verdict if len(verdict) < 24 else verdict[:24],
+                                     time.time() - t0, label), flush=True)
+    counted = killed + survived
+    print("\nmutants: %d, killed %d, survived %d, equivalent %d; kill rate %.0f%% (%d of %d) in %.0f s"
+          % (len(mutants), killed, survived, equivalent,
+             100.0 * killed / counted if counted else 100.0, killed, counted,
+             time.time() - start))
+    for s in survivors:
+        print("SURVIVED: " + s)
+    for s in stillborn:
+        print(s)
+    return 1 if survived or stillborn else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
