@@ -238,17 +238,27 @@ def wait_maillog(pattern, what):
     return rx.search(maillog())
 
 
+def transaction(source, helo, sender, size, msg, code):
+    """One SMTP transaction to postmaster@ on port 25; the end-of-data
+    reply must have this code. Returns its text."""
+    s = e2e.SMTP(25, source=source)
+    s.expect("EHLO " + helo, 250)
+    s.expect("MAIL FROM:<%s> SIZE=%d" % (sender, size), 250)
+    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
+    text = s.data(msg, code)[1]
+    s.close()
+    return text
+
+
+def queue_id(text):
+    return re.search(r"queued as ([0-9A-F]+)", text).group(1)
+
+
 def sessions():
     # 1. a remote client that is not trusted, an honest message
-    body = b"x" * 300 + b"\r\n"
-    msg = e2e.message(body)
-    s = e2e.SMTP(25, source=CLIENT)
-    s.expect("EHLO honest.example", 250)
-    s.expect("MAIL FROM:<alice@example.net> SIZE=%d" % len(msg), 250)
-    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
-    code, text = s.data(msg, 250)
-    s.close()
-    qid = re.search(r"queued as ([0-9A-F]+)", text).group(1)
+    msg = e2e.message(b"x" * 300 + b"\r\n")
+    qid = queue_id(transaction(CLIENT, "honest.example", "alice@example.net",
+                               len(msg), msg, 250))
     line = wait_maillog(r"esmtp-milter\[\d+\]: %s: client=\S*\[%s\] .*verdict=\w+"
                         % (qid, re.escape(CLIENT)), "the honest transaction")
     check("honest message accepted and logged in " + MAILLOG,
@@ -258,15 +268,10 @@ def sessions():
 
     # 2. the same client lies about SIZE: refused by the daemon
     big = e2e.message(b"y" * 10000 + b"\r\n")
-    s = e2e.SMTP(25, source=CLIENT)
-    s.expect("EHLO liar.example", 250)
-    s.expect("MAIL FROM:<dave@example.net> SIZE=1000", 250)
-    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
-    code, text = s.data(big, 552)
-    s.close()
+    text = transaction(CLIENT, "liar.example", "dave@example.net", 1000, big, 552)
     check("SIZE lie refused with the daemon's reply",
           text == "5.3.4 message size %d exceeds the declared SIZE 1000 (size_overrun)"
-          % len(big), "%d %s" % (code, text))
+          % len(big), text)
     line = wait_maillog(r"esmtp-milter\[\d+\]: \S+: client=\S*\[%s\] .*helo=liar\.example .*verdict=reject"
                         % re.escape(CLIENT), "the refused transaction")
     check("SIZE lie logged in " + MAILLOG,
@@ -278,13 +283,8 @@ def sessions():
     # the daemon, which counts only what the client sent
     local = b"From: cron@mx.test.example\r\nTo: postmaster@mx.test.example\r\n" \
             b"Subject: nightly report\r\n\r\nall well\r\n"
-    s = e2e.SMTP(25, source="127.0.0.1")
-    s.expect("EHLO localhost", 250)
-    s.expect("MAIL FROM:<cron@mx.test.example> SIZE=%d" % len(local), 250)
-    s.expect("RCPT TO:<postmaster@mx.test.example>", 250)
-    code, text = s.data(local, 250)
-    s.close()
-    qid = re.search(r"queued as ([0-9A-F]+)", text).group(1)
+    qid = queue_id(transaction("127.0.0.1", "localhost", "cron@mx.test.example",
+                               len(local), local, 250))
     added = wait_maillog(r"cleanup\[\d+\]: %s: message-id=<\d{14}\.%s@mx\.test\.example>"
                          % (qid, qid), "Postfix's own Message-Id")
     check("Postfix added its own Message-Id (the case is real)", added is not None,

@@ -3,7 +3,10 @@
  * is a script, one command per line: "G name" (HELO), "r proto" ({r} for
  * the next MAIL), "M addr param..." (MAIL), "R addr param..." (RCPT),
  * "H name:value" (header), "B data" (body), "E" (end of message), "A"
- * (abort). The first byte picks actions, so that every reply path runs.
+ * (abort), "V version" (the MTA's v macro, with {daemon_addr} the
+ * client's), "q id" (the queue id the MTA gives from now on; "q" alone:
+ * none yet). The first byte picks actions, so that every reply path
+ * runs, and with 0x40 puts the client on loopback.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esmtp_config *cfg;
 	session_conn conn;
 	session_result res;
-	char *text, *save = NULL, *protocol = NULL;
+	char *text, *save = NULL, *protocol = NULL, *qid = g_strdup("FUZZ");
+	const char *client;
 	net_addr addr;
 
 	if (!init) {
@@ -63,18 +67,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	session_init(&conn, cfg, &st, ignore_log, NULL);
 	config_unref(cfg);
-	net_addr_parse("192.0.2.1", &addr);
-	session_connect(&conn, "fuzz.example", &addr, "192.0.2.1");
+	client = (data[0] & 0x40) ? "127.0.0.1" : "192.0.2.1";
+	net_addr_parse(client, &addr);
+	session_connect(&conn, "fuzz.example", &addr, client);
 
 	text = g_strndup((const char *)data + 1, size - 1);
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char op = line[0];
 		char *rest = line[0] != '\0' && line[1] == ' ' ? line + 2 : line + 1;
-		session_macros m = {.protocol = protocol, .queue_id = "FUZZ"};
+		session_macros m = {.protocol = protocol, .queue_id = qid};
 
 		if (op == 'G') {
 			session_helo(&conn, rest);
+		} else if (op == 'V') {
+			session_mta(&conn, rest, client);
+		} else if (op == 'q') {
+			g_free(qid);
+			qid = *rest != '\0' ? g_strdup(rest) : NULL;
 		} else if (op == 'r') {
 			g_free(protocol);
 			protocol = g_strdup(rest);
@@ -84,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (op == 'M')
 				session_mail(&conn, argv, &m, &res);
 			else
-				session_rcpt(&conn, argv, "FUZZ", &res);
+				session_rcpt(&conn, argv, qid, &res);
 			g_free(argv);
 		} else if (op == 'H') {
 			char *colon = strchr(rest, ':');
@@ -96,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			session_body(&conn, (const unsigned char *)rest,
 				     strlen(rest));
 		} else if (op == 'E') {
-			session_eom(&conn, "FUZZ", &res);
+			session_eom(&conn, qid, &res);
 		} else if (op == 'A') {
 			session_abort(&conn);
 		} else if (op == 'U') {
@@ -105,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	session_close(&conn);
 	g_free(protocol);
+	g_free(qid);
 	g_free(text);
 	return 0;
 }

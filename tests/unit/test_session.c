@@ -353,6 +353,27 @@ START_TEST(test_recipient_domain_limit)
 }
 END_TEST
 
+/*
+ * A limit that MAIL already judged is not judged again at each RCPT:
+ * only a recipient's own limit fires there.
+ */
+START_TEST(test_mail_limit_fires_once)
+{
+	session_result res;
+
+	fx.cfg->actions[RULE_SIZE_LIMIT] = ACTION_LOG;
+	start("192.0.2.7");
+	mail("ESMTP", &res, "<a@example.net>", "SIZE=2000", NULL);
+	ck_assert(!res.stop);
+	rcpt(&res, "<b@example.org>", NULL);
+	rcpt(&res, "<c@example.org>", NULL);
+	ck_assert(!res.stop);
+	assert_logged("violation rule=size_limit action=log stage=mail");
+	assert_not_logged("stage=rcpt");
+	ck_assert_uint_eq(stats_get(&fx.st.violations[RULE_SIZE_LIMIT][ACTION_LOG]), 1);
+}
+END_TEST
+
 START_TEST(test_client_and_sender_limits)
 {
 	session_result res;
@@ -506,6 +527,15 @@ START_TEST(test_exempt_network)
 }
 END_TEST
 
+/* MAIL with one parameter, one RCPT, "Subject: x" and the body. */
+static void
+sized_transaction(const char *param, const char *body, session_result *res)
+{
+	mail("ESMTP", res, "<a@example.net>", param, NULL);
+	rcpt(res, "<b@example.org>", NULL);
+	message("x", body, res);
+}
+
 /* Exemption turns tag into log too: no X-ESMTP-Policy header. */
 START_TEST(test_exempt_network_tag)
 {
@@ -521,9 +551,7 @@ START_TEST(test_exempt_network_tag)
 	fx.cfg->overrun_percent = 0;
 	fx.cfg->overrun_bytes = 0;
 	start("198.51.100.9");
-	mail("ESMTP", &res, "<a@example.net>", "SIZE=10", NULL);
-	rcpt(&res, "<b@example.org>", NULL);
-	message("x", body, &res);
+	sized_transaction("SIZE=10", body, &res);
 	ck_assert(!res.stop);
 	ck_assert_str_eq(res.tag_header, "");
 	assert_logged("violation rule=size_overrun action=log stage=eom client=mx.example.net[198.51.100.9] from=<a@example.net> exempt=network");
@@ -535,9 +563,7 @@ START_TEST(test_exempt_network_tag)
 	session_close(&fx.conn);
 	g_array_set_size(fx.cfg->trusted_networks, 0);
 	start("198.51.100.9");
-	mail("ESMTP", &res, "<a@example.net>", "SIZE=10", NULL);
-	rcpt(&res, "<b@example.org>", NULL);
-	message("x", body, &res);
+	sized_transaction("SIZE=10", body, &res);
 	ck_assert(!res.stop);
 	ck_assert_str_eq(res.tag_header, "size_overrun");
 }
@@ -603,6 +629,8 @@ static const struct {
 	 {"Date", " Wed,  2 Dec 2026 01:49:38 +0000 (UTC)"}, false},
 	{"a client's date", "Postfix 3.7.11", "127.0.0.1", NULL,
 	 {"Date", " Wed, 2 Dec 2026 01:49:38 +0000"}, false},
+	{"a client's date with a zone comment", "Postfix 3.7.11", "127.0.0.1",
+	 NULL, {"Date", " Wed, 2 Dec 2026 01:49:38 +0000 (UTC)"}, false},
 	{"another queue id", "Postfix 3.7.11", "127.0.0.1", NULL,
 	 {"Message-Id", " <20261202014938.ABCDEF@mx.example.org>"}, false},
 	{"a client field after them", "Postfix 3.7.11", "127.0.0.1", NULL,
@@ -859,6 +887,7 @@ session_suite(void)
 	tcase_add_test(tc, test_orcpt_utf8);
 	tcase_add_test(tc, test_rcpt_rules);
 	tcase_add_test(tc, test_recipient_domain_limit);
+	tcase_add_test(tc, test_mail_limit_fires_once);
 	tcase_add_test(tc, test_client_and_sender_limits);
 	tcase_add_test(tc, test_end_of_message);
 	tcase_add_test(tc, test_eight_bit);
