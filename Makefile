@@ -1,6 +1,8 @@
 # esmtp-milter: make, make check, make run, make install, make bench.
-# Flags come from pkg-config; missing Debian packages are installed when
-# run as root, and named with the exact apt-get line otherwise.
+# make only builds, with the flags pkg-config gives, and names a missing
+# library with the apt-get line that brings it. Installing packages is
+# make deps (as root; otherwise it prints the apt-get line), which make
+# run and make check call first.
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -12,36 +14,82 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 VERSION   := 0.1.0
 
 CC        ?= cc
-PKGS      := glib-2.0 json-glib-1.0 libmicrohttpd milter
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS) \
-             -DESMTP_MILTER_VERSION='"$(VERSION)"' -pthread
+BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+             -DESMTP_MILTER_VERSION='"$(VERSION)"' -pthread -MMD -MP
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
-CORE_SRC  := milter/esmtp_param.c milter/registry.c milter/rules.c \
-             milter/size.c milter/config.c milter/session.c milter/stats.c \
-             milter/stats_export.c milter/stats_state.c
-DAEMON_SRC := $(CORE_SRC) milter/log.c milter/milter.c milter/main.c \
-             milter/stats_http.c milter/housekeeping.c
-REPORT_SRC := milter/rules.c milter/config.c milter/report.c \
-             milter/stats_main.c
-UNIT_SRC  := $(wildcard tests/unit/*.c)
+# The layers, one folder each: milter/core is the rule engine (GLib and
+# json-glib only), milter/daemon the adapters around it (libmilter,
+# HTTP, state file, logging, process state, main), milter/report the
+# esmtp-milter-stats tool. Each layer sees its own headers and the
+# core's; include/layering turns <libmilter/mfapi.h>, <microhttpd.h> and
+# <curl/curl.h> into a compile error in the core (make layering).
+CORE_PKGS   := glib-2.0 json-glib-1.0
+DAEMON_PKGS := $(CORE_PKGS) libmicrohttpd milter
+REPORT_PKGS := $(CORE_PKGS) libcurl
+TEST_PKGS   := check $(DAEMON_PKGS)
+pc_cflags    = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs      = $(shell pkg-config --libs $(1) 2>/dev/null)
+CORE_CFLAGS   = -Iinclude/layering -Iinclude/core $(call pc_cflags,$(CORE_PKGS))
+DAEMON_CFLAGS = -Iinclude/core -Iinclude/daemon $(call pc_cflags,$(DAEMON_PKGS))
+REPORT_CFLAGS = -Iinclude/core -Iinclude/report $(call pc_cflags,$(REPORT_PKGS))
+TEST_CFLAGS   = -Iinclude/core -Iinclude/daemon -Iinclude/report \
+                $(call pc_cflags,$(TEST_PKGS))
+DAEMON_LIBS   = $(call pc_libs,$(DAEMON_PKGS))
+REPORT_LIBS   = $(call pc_libs,$(REPORT_PKGS))
+UNIT_LIBS     = $(call pc_libs,check $(CORE_PKGS))
+
+CORE_SRC   := $(sort $(wildcard milter/core/*.c))
+DAEMON_SRC := $(sort $(wildcard milter/daemon/*.c))
+REPORT_SRC := $(sort $(wildcard milter/report/*.c))
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+MAN_PAGES  := milter/man/esmtp-milter.8 milter/man/esmtp-milter.conf.5 \
+              milter/man/esmtp-milter-stats.1
 
 BUILD     := build
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
-REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/%.o)
-SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o)
-UNIT_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/milter/report.o \
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ := $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+REPORT_OBJ := $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
+SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
+SAN_DAEMON_OBJ := $(SAN_CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/san/%.o)
+# the unit tests link the core, the state file and the report writer
+UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c
+UNIT_OBJ  := $(CORE_OBJ) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
              $(UNIT_SRC:%.c=$(BUILD)/%.o)
-SAN_UNIT_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o) $(BUILD)/san/milter/report.o \
+SAN_UNIT_OBJ := $(SAN_CORE_OBJ) $(UNIT_EXTRA:%.c=$(BUILD)/san/%.o) \
              $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
+
+# Each object is compiled with its layer's flags; anything else (tests,
+# fuzz targets, the benchmark filter) sees every layer.
+LAYER_CFLAGS = $(TEST_CFLAGS)
+$(BUILD)/milter/core/%.o $(BUILD)/san/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
+$(BUILD)/milter/daemon/%.o $(BUILD)/san/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
+$(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
+
+# pkg-config module -> the Debian package that ships its .pc file
+PC_DEBS := glib-2.0:libglib2.0-dev json-glib-1.0:libjson-glib-dev \
+           libmicrohttpd:libmicrohttpd-dev milter:libmilter-dev \
+           libcurl:libcurl4-openssl-dev check:check
+
+# Stops with the missing .pc files and the apt-get line for them.
+define need_pc
+	@missing=""; debs=""; for p in $(1); do \
+	  pkg-config --exists $$p 2>/dev/null && continue; \
+	  missing="$$missing $$p.pc"; \
+	  for m in $(PC_DEBS); do \
+	    [ "$${m%%:*}" = "$$p" ] && debs="$$debs $${m#*:}"; done; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "pkg-config finds no$$missing"; \
+	  echo "on Debian, as root: apt-get install pkg-config$$debs (or: make deps)"; \
+	  exit 1; \
+	fi
+endef
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev
@@ -72,10 +120,12 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run demo bench mutants \
+        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run \
+        demo bench mutants layering \
         install uninstall clean
 
-all: deps
+all:
+	$(call need_pc,$(DAEMON_PKGS) $(REPORT_PKGS))
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
 
 deps:
@@ -91,23 +141,38 @@ deps-check: deps
 	$(call need_debs,$(E2E_DEBS) $(DEPLOY_DEBS))
 
 esmtp-milter: $(DAEMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
 esmtp-milter-stats: $(REPORT_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs glib-2.0 json-glib-1.0 libcurl)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
 $(BUILD)/san/esmtp-milter: $(SAN_DAEMON_OBJ)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(DAEMON_LIBS)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(HARDEN) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(HARDEN) -c -o $@ $<
 
-$(BUILD)/san/%.o: %.c $(wildcard include/*.h)
+$(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-UNIT_LIBS = $(shell pkg-config --libs check glib-2.0 json-glib-1.0)
+# header dependencies written by the compiler (-MMD -MP)
+-include $(shell find $(BUILD)/milter $(BUILD)/tests $(BUILD)/san -name '*.d' -type f 2>/dev/null)
+
+# The core may use GLib and json-glib only: each header of another
+# layer or library must fail to compile with the core's flags.
+layering:
+	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \
+	    '"milter.h"' '"stats_http.h"' '"log.h"' '"report.h"'; do \
+	  if echo "#include $$h" | $(CC) -std=gnu11 $(CORE_CFLAGS) -x c \
+	      -fsyntax-only - 2>/dev/null; then \
+	    echo "layering: the core can include $$h"; exit 1; fi; \
+	done
+	@for f in $(CORE_SRC); do \
+	  $(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(CORE_CFLAGS) -fsyntax-only $$f \
+	    || exit 1; done
+	@echo "layering: the core builds with GLib and json-glib alone, and no other layer's header reaches it"
 
 $(BUILD)/check_unit: $(UNIT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
@@ -116,8 +181,8 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(UNIT_LIBS)
 
 check: deps-check
-	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats unit \
-	  unit-san fuzz-replay milter-tests \
+	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats layering \
+	  unit unit-san fuzz-replay milter-tests \
 	  cli-tests install-tests stats-tests deploy-tests e2e-tests
 
 unit: $(BUILD)/check_unit
@@ -133,7 +198,6 @@ unit-san: $(BUILD)/san/check_unit
 # FUZZ_SECONDS, starting from a copy of the seeds under build/.
 FUZZ_TARGETS := session config
 FUZZ_SECONDS ?= 60
-SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
 
 $(BUILD)/san/fuzz_%: $(SAN_CORE_OBJ) $(BUILD)/san/tests/fuzz/fuzz_%.o \
     $(BUILD)/san/tests/fuzz/replay.o
@@ -151,7 +215,7 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
-	    -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) -o $(BUILD)/fuzz/fuzz_$$t \
+	    -D_GNU_SOURCE $(CORE_CFLAGS) -o $(BUILD)/fuzz/fuzz_$$t \
 	    $(CORE_SRC) tests/fuzz/fuzz_$$t.c $(UNIT_LIBS) || exit 1; \
 	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
 	  cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus_$$t/; \
@@ -188,7 +252,7 @@ BENCH_CLIENTS ?= 4
 
 $(BUILD)/null_filter: tests/bench/null_filter.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(BASE_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(DAEMON_LIBS)
 
 bench: all $(BUILD)/null_filter
 	$(PYTHON) tests/bench/bench.py ./esmtp-milter $(BUILD)/null_filter \
@@ -224,7 +288,8 @@ deploy-tests: esmtp-milter esmtp-milter-stats
 
 # As root the default socket directory is created; otherwise the socket
 # goes under ./run so that the daemon can start all the same.
-run: all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@if [ "$$(id -u)" = 0 ]; then \
 	  mkdir -p /run/esmtp-milter && exec ./esmtp-milter -f; \
 	else \
@@ -250,9 +315,9 @@ install: all
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
 	install -m 0755 esmtp-milter-stats $(DESTDIR)$(BINDIR)/esmtp-milter-stats
-	install -m 0644 milter/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 milter/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 milter/esmtp-milter-stats.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 milter/man/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 milter/man/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 milter/man/esmtp-milter-stats.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/esmtp-milter.service \
 	  > $(DESTDIR)$(UNITDIR)/esmtp-milter.service

@@ -97,5 +97,32 @@ else bad "the documentation directory is removed"; fi
 if [ -d "$dest/usr/share/man/man8" ]; then ok "shared directories stay"
 else bad "shared directories stay"; fi
 
+# make only builds: no dpkg or apt-get is run, and a missing library is
+# named with its .pc file and the apt-get line
+fake="$dest/fakebin"
+mkdir -p "$fake"
+for tool in dpkg dpkg-query apt-get; do
+	printf '#!/bin/sh\necho "%s was run" >>"%s/ran"\nexit 1\n' "$tool" "$dest" >"$fake/$tool"
+	chmod +x "$fake/$tool"
+done
+if PATH="$fake:$PATH" make -s -C "$top" all BUILD="$dest/build" >"$dest.log" 2>&1 \
+	&& [ ! -e "$dest/ran" ]; then
+	ok "make builds without dpkg or apt-get"
+else
+	bad "make builds without dpkg or apt-get"; cat "$dest/ran" "$dest.log" 2>/dev/null | sed 's/^/    /'
+fi
+real=$(command -v pkg-config)
+printf '#!/bin/sh\nfor a in "$@"; do [ "$a" = milter ] && exit 1; done\nexec %s "$@"\n' "$real" >"$fake/pkg-config"
+chmod +x "$fake/pkg-config"
+if PATH="$fake:$PATH" make -s -C "$top" all BUILD="$dest/build" >"$dest.log" 2>&1; then
+	bad "a missing library stops make"
+elif grep -q "pkg-config finds no milter.pc" "$dest.log" \
+	&& grep -q "apt-get install pkg-config libmilter-dev" "$dest.log"; then
+	ok "a missing library is named with its apt-get line"
+else
+	bad "a missing library is named with its apt-get line"; sed 's/^/    /' "$dest.log"
+fi
+rm -rf "$fake" "$dest/build" "$dest.log" "$dest/ran"
+
 echo "install: $pass passed, $fail failed"
 [ $fail -eq 0 ]

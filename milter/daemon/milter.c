@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "log.h"
+#include "process.h"
 #include "session.h"
 
 #define POLICY_HEADER "X-ESMTP-Policy"
@@ -22,41 +23,6 @@ typedef struct {
 	unsigned long pflags;	/* protocol flags this session negotiated */
 	bool can_add_header;
 } milter_conn;
-
-static GMutex config_lock;
-static esmtp_config *current_config;
-static stats daemon_stats;
-
-esmtp_config *
-milter_config_acquire(void)
-{
-	esmtp_config *c;
-
-	g_mutex_lock(&config_lock);
-	c = current_config != NULL ? config_ref(current_config) : NULL;
-	g_mutex_unlock(&config_lock);
-	if (c == NULL)
-		c = config_new_defaults();
-	return c;
-}
-
-void
-milter_config_set(esmtp_config *config)
-{
-	esmtp_config *old;
-
-	g_mutex_lock(&config_lock);
-	old = current_config;
-	current_config = config != NULL ? config_ref(config) : NULL;
-	g_mutex_unlock(&config_lock);
-	config_unref(old);
-}
-
-stats *
-milter_stats(void)
-{
-	return &daemon_stats;
-}
 
 static void
 session_log(void *data, int priority, const char *queue_id, const char *line)
@@ -73,8 +39,8 @@ conn_new(SMFICTX *ctx)
 
 	if (mc == NULL)
 		return NULL;
-	config = milter_config_acquire();
-	session_init(&mc->session, config, &daemon_stats, session_log, NULL);
+	config = process_config_acquire();
+	session_init(&mc->session, config, process_stats(), session_log, NULL);
 	config_unref(config);
 	if (smfi_setpriv(ctx, mc) != MI_SUCCESS) {
 		session_close(&mc->session);
@@ -114,7 +80,7 @@ now_ns(void)
 static sfsistat
 timed(stats_stage stage, gint64 start, sfsistat result)
 {
-	stats_observe(&daemon_stats.processing[stage],
+	stats_observe(&process_stats()->processing[stage],
 		      (double)(now_ns() - start) / 1e9);
 	return result;
 }

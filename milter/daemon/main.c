@@ -26,6 +26,7 @@
 #include "housekeeping.h"
 #include "log.h"
 #include "milter.h"
+#include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
 #define ESMTP_MILTER_VERSION "0.1.0"
@@ -274,32 +275,10 @@ write_pid_file(const char *path)
 static void
 reload(void)
 {
-	esmtp_config *current = milter_config_acquire();
 	esmtp_config *next = load_config(false);
-	stats *st = milter_stats();
-	g_autofree char *changed = NULL;
 
-	if (next == NULL) {
-		log_msg(LOG_ERR, NULL,
-			"reload of %s failed; the current config stays in force",
-			config_path);
-		stats_add(&st->reloads[0], 1);
-		config_unref(current);
-		return;
-	}
-	changed = config_restart_changes(current, next);
-	if (changed != NULL)
-		log_msg(LOG_WARNING, NULL,
-			"changed in %s, in force only after a restart: %s",
-			config_path, changed);
-	log_set_level(next->log_level);
-	milter_config_set(next);
-	log_msg(LOG_INFO, NULL, "reloaded %s%s", config_path,
-		next->dry_run ? " (dry_run: every action is log)" : "");
-	stats_add(&st->reloads[1], 1);
+	process_reload(next, config_path);
 	config_unref(next);
-	config_unref(current);
-	housekeeping_save(st);
 }
 
 static void *
@@ -419,7 +398,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	log_open(config->syslog_facility, foreground);
 	log_set_level(config->log_level);
-	milter_config_set(config);
+	process_config_set(config);
 	log_msg(LOG_INFO, NULL, "esmtp-milter %s starting on %s with %s",
 		ESMTP_MILTER_VERSION, config->socket,
 		config->path != NULL ? config->path : "built-in defaults");
@@ -481,9 +460,9 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	/* the state file and the listener belong to the unprivileged user */
-	stats_init(milter_stats());
-	housekeeping_restore(config, milter_stats());
-	housekeeping_start(config, milter_stats());
+	stats_init(process_stats());
+	housekeeping_restore(config, process_stats());
+	housekeeping_start(config, process_stats());
 
 	if (pthread_create(&reloader, NULL, reload_thread, &set) != 0) {
 		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
@@ -496,14 +475,14 @@ main(int argc, char **argv)
 	pthread_kill(reloader, SIGUSR1);
 	pthread_join(reloader, NULL);
 	/* sessions libmilter is still closing may count: keep the stats */
-	housekeeping_stop(milter_stats());
+	housekeeping_stop(process_stats());
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
 	if (config->pid_file[0] != '\0')
 		unlink(config->pid_file);
 	/* best effort: after dropping privileges the directory may say no */
 	if (sock_path != NULL)
 		unlink(sock_path);
-	milter_config_set(NULL);
+	process_config_set(NULL);
 	log_close();
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }

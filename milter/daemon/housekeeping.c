@@ -10,7 +10,7 @@
 #include <syslog.h>
 
 #include "log.h"
-#include "milter.h"
+#include "process.h"
 #include "stats_export.h"
 #include "stats_http.h"
 #include "stats_state.h"
@@ -45,7 +45,7 @@ housekeeping_restore(const esmtp_config *config, stats *s)
 void
 housekeeping_save(stats *s)
 {
-	esmtp_config *config = milter_config_acquire();
+	esmtp_config *config = process_config_acquire();
 	g_autoptr(GError) error = NULL;
 
 	if (config->state_file[0] != '\0'
@@ -81,7 +81,7 @@ run(gpointer data)
 		esmtp_config *config;
 		gint64 wait_until = next_save;
 
-		config = milter_config_acquire();
+		config = process_config_acquire();
 		if (config->summary_interval > 0) {
 			if (next_summary == 0)
 				next_summary = now + (gint64)config->summary_interval

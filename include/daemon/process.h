@@ -1,0 +1,27 @@
+/*
+ * Process state shared by the front ends (the libmilter adapter, later
+ * the policy listener) and the housekeeping thread: the config that new
+ * sessions start with, the statistics, and what a reload does with a
+ * newly loaded config. Nothing here knows libmilter.
+ *
+ * process_config_acquire() returns a reference the caller releases with
+ * config_unref(); before any config is set it returns fresh defaults.
+ * process_config_set() takes a reference of its own (NULL drops it).
+ * process_stats() is the one statistics block of the process.
+ * process_reload() puts next in force (or, when next is NULL, logs that
+ * the reload of path failed and keeps the current config), names the
+ * changed keys that need a restart, counts the reload and saves the
+ * statistics; it does not take the caller's reference.
+ */
+#ifndef ESMTP_PROCESS_H
+#define ESMTP_PROCESS_H
+
+#include "config.h"
+#include "stats.h"
+
+esmtp_config *process_config_acquire(void);
+void process_config_set(esmtp_config *config);
+stats *process_stats(void);
+void process_reload(esmtp_config *next, const char *path);
+
+#endif

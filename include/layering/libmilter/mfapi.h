@@ -1,0 +1,6 @@
+/*
+ * The rule engine (milter/core) is built with GLib and json-glib alone:
+ * libmilter/mfapi.h belongs to the adapters in milter/daemon or milter/report.
+ * This file is first on the core's include path to say so at compile time.
+ */
+#error "milter/core must not include libmilter/mfapi.h: only milter/daemon and milter/report use it"
