@@ -13,6 +13,15 @@
 #include "esmtp_param.h"
 #include "rules.h"
 
+/* What a BODY parameter declares (RFC 6152, RFC 3030); NONE: no BODY. */
+typedef enum {
+	BODY_NONE,
+	BODY_7BIT,
+	BODY_8BITMIME,
+	BODY_BINARYMIME,
+	BODY_COUNT
+} body_type;
+
 /* Room for the registry rows, so that counters can be plain arrays. */
 #define REGISTRY_MAX 32
 
@@ -39,8 +48,12 @@ extern const size_t registry_count;
 const registry_entry *registry_lookup(const char *keyword, size_t len);
 size_t registry_index(const registry_entry *entry);
 
+/* "7BIT", "8BITMIME", "BINARYMIME", or "none". */
+const char *registry_body_name(body_type body);
+
 /* Value grammars shared with the rest of the core. */
 bool registry_size_value(const char *value, size_t len,
 			 guint64 *out);
+bool registry_body_value(const char *value, size_t len, body_type *out);
 
 #endif

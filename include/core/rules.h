@@ -64,7 +64,11 @@ bool rule_from_token(const char *token, rule_id *out);
 
 const char *action_name(rule_action action);
 bool action_from_name(const char *name, rule_action *out);
+/* "reject, tempfail, tag, log or ignore"; the caller frees it. */
+char *action_names_list(void);
 
 const char *stage_name(rule_stage stage);
+/* The stages a rule fires at, as "mail,rcpt"; the caller frees it. */
+char *rule_stages_text(const rule_def *rule);
 
 #endif

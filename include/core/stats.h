@@ -25,14 +25,6 @@ typedef enum {
 } greeting_type;
 
 typedef enum {
-	BODY_NONE,
-	BODY_7BIT,
-	BODY_8BITMIME,
-	BODY_BINARYMIME,
-	BODY_COUNT
-} body_type;
-
-typedef enum {
 	VERDICT_ACCEPT,
 	VERDICT_REJECT,
 	VERDICT_TEMPFAIL,

@@ -178,9 +178,11 @@ config_unref(esmtp_config *c)
 bool
 config_needs_content(const esmtp_config *c)
 {
-	return c->actions[RULE_SIZE_OVERRUN] != ACTION_IGNORE
-	       || c->actions[RULE_SIZE_ACTUAL_LIMIT] != ACTION_IGNORE
-	       || c->actions[RULE_BODY_8BIT_UNDECLARED] != ACTION_IGNORE;
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		if ((rule_table[r].stages & STAGE_EOM)
+		    && c->actions[r] != ACTION_IGNORE)
+			return true;
+	return false;
 }
 
 char *

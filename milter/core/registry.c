@@ -5,6 +5,8 @@
  */
 #include "registry.h"
 
+#include "name_code.h"
+
 #include <string.h>
 #include <glib.h>
 
@@ -81,14 +83,39 @@ check_size(const char *value, size_t len, const char **why)
 	return true;
 }
 
-/* RFC 6152 2, RFC 3030 3: "7BIT" / "8BITMIME" / "BINARYMIME" */
+/* RFC 6152 2, RFC 3030 3: "7BIT" / "8BITMIME" / "BINARYMIME", any case */
+static const name_code body_names[] = {
+	{"7BIT", BODY_7BIT}, {"8BITMIME", BODY_8BITMIME},
+	{"BINARYMIME", BODY_BINARYMIME},
+};
+
+const char *
+registry_body_name(body_type body)
+{
+	return name_code_name(body_names, G_N_ELEMENTS(body_names), (int)body,
+			      "none");
+}
+
+bool
+registry_body_value(const char *value, size_t len, body_type *out)
+{
+	int code;
+
+	if (value == NULL || !name_code_find_ci(body_names,
+						G_N_ELEMENTS(body_names),
+						value, len, &code))
+		return false;
+	if (out != NULL)
+		*out = (body_type)code;
+	return true;
+}
+
 static bool
 check_body(const char *value, size_t len, const char **why)
 {
 	if (!need_value(value, why))
 		return false;
-	if (ci_equals(value, len, "7BIT") || ci_equals(value, len, "8BITMIME")
-	    || ci_equals(value, len, "BINARYMIME"))
+	if (registry_body_value(value, len, NULL))
 		return true;
 	*why = "not 7BIT, 8BITMIME or BINARYMIME (RFC 6152, RFC 3030)";
 	return false;

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "name_code.h"
+
 const rule_def rule_table[RULE_COUNT] = {
 	[RULE_PARAM_SYNTAX] = {"param_syntax", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
@@ -52,12 +54,13 @@ const rule_def rule_table[RULE_COUNT] = {
 		"non-ASCII envelope addresses without SMTPUTF8"},
 };
 
-static const char *const action_names[ACTION_COUNT] = {
-	[ACTION_REJECT] = "reject",
-	[ACTION_TEMPFAIL] = "tempfail",
-	[ACTION_TAG] = "tag",
-	[ACTION_LOG] = "log",
-	[ACTION_IGNORE] = "ignore",
+static const name_code action_names[] = {
+	{"reject", ACTION_REJECT}, {"tempfail", ACTION_TEMPFAIL},
+	{"tag", ACTION_TAG}, {"log", ACTION_LOG}, {"ignore", ACTION_IGNORE},
+};
+
+static const name_code stage_names[] = {
+	{"mail", STAGE_MAIL}, {"rcpt", STAGE_RCPT}, {"eom", STAGE_EOM},
 };
 
 const char *
@@ -83,33 +86,46 @@ rule_from_token(const char *token, rule_id *out)
 const char *
 action_name(rule_action action)
 {
-	if ((unsigned)action >= ACTION_COUNT)
-		return "unknown";
-	return action_names[action];
+	return name_code_name(action_names, G_N_ELEMENTS(action_names),
+			      (int)action, "unknown");
 }
 
 bool
 action_from_name(const char *name, rule_action *out)
 {
-	for (unsigned i = 0; i < ACTION_COUNT; i++) {
-		if (g_strcmp0(name, action_names[i]) == 0) {
-			*out = (rule_action)i;
-			return true;
-		}
-	}
-	return false;
+	int code;
+
+	if (!name_code_find(action_names, G_N_ELEMENTS(action_names), name,
+			    &code))
+		return false;
+	*out = (rule_action)code;
+	return true;
+}
+
+char *
+action_names_list(void)
+{
+	return name_code_list(action_names, G_N_ELEMENTS(action_names));
 }
 
 const char *
 stage_name(rule_stage stage)
 {
-	switch (stage) {
-	case STAGE_MAIL:
-		return "mail";
-	case STAGE_RCPT:
-		return "rcpt";
-	case STAGE_EOM:
-		return "eom";
+	return name_code_name(stage_names, G_N_ELEMENTS(stage_names),
+			      (int)stage, "unknown");
+}
+
+char *
+rule_stages_text(const rule_def *rule)
+{
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(stage_names); i++) {
+		if (!(rule->stages & (unsigned)stage_names[i].code))
+			continue;
+		if (out->len > 0)
+			g_string_append_c(out, ',');
+		g_string_append(out, stage_names[i].name);
 	}
-	return "unknown";
+	return g_string_free(out, FALSE);
 }

@@ -234,8 +234,9 @@ effective_action(const session_conn *c, rule_id rule, bool *exempted)
 	rule_action a = c->config->actions[rule];
 
 	*exempted = false;
+	/* a dry run refuses and tags nothing; what is ignored stays so */
 	if (c->config->dry_run)
-		return ACTION_LOG;
+		return a == ACTION_IGNORE ? ACTION_IGNORE : ACTION_LOG;
 	if (c->msg.exempt != EXEMPT_NONE && a <= ACTION_TAG) {
 		*exempted = true;
 		return ACTION_LOG;
@@ -372,11 +373,7 @@ remember_value(session_msg *m, const registry_entry *row,
 		m->size_declared = registry_size_value(p->value, p->value_len,
 						       &m->size_value);
 	} else if (strcmp(row->keyword, "BODY") == 0) {
-		if (g_ascii_strncasecmp(p->value, "8BITMIME", 8) == 0)
-			m->body = BODY_8BITMIME;
-		else if (g_ascii_strncasecmp(p->value, "BINARYMIME", 10) == 0)
-			m->body = BODY_BINARYMIME;
-		else
+		if (!registry_body_value(p->value, p->value_len, &m->body))
 			m->body = BODY_7BIT;
 	}
 }

@@ -4,6 +4,8 @@
  */
 #include "stats.h"
 
+#include "name_code.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,13 +127,18 @@ stats_client_done(stats *s, const char *address, const char *helo,
 	stats_top_add(&s->top_violations, address, helo, violations);
 }
 
+static const name_code stage_names[] = {
+	{"connect", STATS_STAGE_CONNECT}, {"helo", STATS_STAGE_HELO},
+	{"mail", STATS_STAGE_MAIL}, {"rcpt", STATS_STAGE_RCPT},
+	{"header", STATS_STAGE_HEADER}, {"body", STATS_STAGE_BODY},
+	{"eom", STATS_STAGE_EOM},
+};
+
 const char *
 stats_stage_name(stats_stage stage)
 {
-	static const char *const names[STATS_STAGE_COUNT] = {
-		"connect", "helo", "mail", "rcpt", "header", "body", "eom"};
-
-	return (unsigned)stage < STATS_STAGE_COUNT ? names[stage] : "unknown";
+	return name_code_name(stage_names, G_N_ELEMENTS(stage_names),
+			      (int)stage, "unknown");
 }
 
 const char *
@@ -150,51 +157,32 @@ stats_param_name(unsigned slot)
 	return "";
 }
 
+static const name_code greeting_names[] = {
+	{"unknown", GREETING_UNKNOWN}, {"helo", GREETING_HELO},
+	{"ehlo", GREETING_EHLO},
+};
+
+static const name_code verdict_names[] = {
+	{"accept", VERDICT_ACCEPT}, {"reject", VERDICT_REJECT},
+	{"tempfail", VERDICT_TEMPFAIL}, {"abort", VERDICT_ABORT},
+};
+
 const char *
 greeting_name(greeting_type g)
 {
-	switch (g) {
-	case GREETING_HELO:
-		return "helo";
-	case GREETING_EHLO:
-		return "ehlo";
-	case GREETING_UNKNOWN:
-	case GREETING_COUNT:
-		break;
-	}
-	return "unknown";
+	return name_code_name(greeting_names, G_N_ELEMENTS(greeting_names),
+			      (int)g, "unknown");
 }
 
 const char *
 body_type_name(body_type b)
 {
-	switch (b) {
-	case BODY_7BIT:
-		return "7BIT";
-	case BODY_8BITMIME:
-		return "8BITMIME";
-	case BODY_BINARYMIME:
-		return "BINARYMIME";
-	case BODY_NONE:
-	case BODY_COUNT:
-		break;
-	}
-	return "none";
+	return registry_body_name(b);
 }
 
 const char *
 verdict_name(verdict_type v)
 {
-	switch (v) {
-	case VERDICT_ACCEPT:
-		return "accept";
-	case VERDICT_REJECT:
-		return "reject";
-	case VERDICT_TEMPFAIL:
-		return "tempfail";
-	case VERDICT_ABORT:
-	case VERDICT_COUNT:
-		break;
-	}
-	return "abort";
+	return name_code_name(verdict_names, G_N_ELEMENTS(verdict_names),
+			      (int)v, "abort");
 }

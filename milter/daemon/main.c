@@ -404,7 +404,7 @@ main(int argc, char **argv)
 		config->path != NULL ? config->path : "built-in defaults");
 	if (config->dry_run)
 		log_msg(LOG_NOTICE, NULL,
-			"dry_run is on: every action is log, nothing is rejected");
+			"dry_run is on: reject, tempfail and tag are logged instead, nothing is refused");
 
 	if (config->user[0] != '\0'
 	    && !lookup_user(config->user, &uid, &gid, &user_name))

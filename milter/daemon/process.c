@@ -68,7 +68,7 @@ process_reload(esmtp_config *next, const char *path)
 	log_set_level(next->log_level);
 	process_config_set(next);
 	log_msg(LOG_INFO, NULL, "reloaded %s%s", path,
-		next->dry_run ? " (dry_run: every action is log)" : "");
+		next->dry_run ? " (dry_run: reject, tempfail and tag are logged instead)" : "");
 	stats_add(&process_counters.reloads[1], 1);
 	housekeeping_save(&process_counters);
 }

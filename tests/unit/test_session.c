@@ -597,6 +597,11 @@ START_TEST(test_dry_run)
 	ck_assert(!res.stop);
 	assert_logged("rule=size_syntax action=log");
 	assert_logged("rule=param_unregistered action=log");
+	/* ignore stays ignore: a private parameter is counted, not logged */
+	mail("ESMTP", &res, "<a@example.net>", "XFOO=1", NULL);
+	ck_assert(!res.stop);
+	assert_not_logged("rule=param_private");
+	ck_assert_uint_eq(stats_get(&fx.st.violations[RULE_PARAM_PRIVATE][ACTION_IGNORE]), 1);
 }
 END_TEST
 
