@@ -121,7 +121,7 @@ endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run \
-        demo bench mutants layering \
+        demo bench mutants layering doc-tests \
         install uninstall clean
 
 all:
@@ -182,7 +182,7 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 
 check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats layering \
-	  unit unit-san fuzz-replay milter-tests \
+	  doc-tests unit unit-san fuzz-replay milter-tests \
 	  cli-tests install-tests stats-tests deploy-tests e2e-tests
 
 unit: $(BUILD)/check_unit
@@ -225,6 +225,10 @@ fuzz: deps
 
 milter-tests: $(BUILD)/san/esmtp-milter
 	PYTHON=$(PYTHON) tests/milter/run.sh $(BUILD)/san/esmtp-milter
+
+# The README's and esmtp-milter(8)'s rule tables against esmtp-milter -T.
+doc-tests: esmtp-milter
+	$(PYTHON) tests/docs.py ./esmtp-milter $(CURDIR)
 
 cli-tests: $(BUILD)/san/esmtp-milter
 	tests/cli.sh $(BUILD)/san/esmtp-milter

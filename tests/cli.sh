@@ -69,6 +69,22 @@ expect "a missing named file stops the daemon" 78 "$daemon" -f -c "$work/none.co
 grep_in "the missing file is named" "none.conf" "$work/err"
 expect "a bad file stops the daemon" 78 "$daemon" -f -c "$work/bad.conf" -p "unix:$work/x.sock"
 
+# -T: the effective config (a config file itself) and the rule table
+printf '[milter]\ntrusted_networks = 192.0.2.0/24\ndry_run = true\n[size]\nmax = 5\n[size_limits]\nto:lists.example.net = 7\n[actions]\nsize_overrun = tag\n[stats]\nlisten =\n' >"$work/t.conf"
+expect "-T exits 0" 0 "$daemon" -T -c "$work/t.conf"
+cp "$work/out" "$work/effective.conf"
+grep_in "-T shows a changed key" "^max = 5\$" "$work/effective.conf"
+grep_in "-T shows a default" "^overrun_bytes = 4096\$" "$work/effective.conf"
+grep_in "-T shows networks" "^trusted_networks = 192.0.2.0/24\$" "$work/effective.conf"
+grep_in "-T shows size limits" "^to:lists.example.net = 7\$" "$work/effective.conf"
+grep_in "-T shows every action" "^utf8_undeclared = log\$" "$work/effective.conf"
+grep_in "-T shows the rule table with the action in force" "^# size_overrun  *eom  *log (dry_run)  *552 5.3.4  *452 4.3.1\$" "$work/effective.conf"
+grep_in "-T shows a rule that stays ignored in a dry run" "^# param_private  *mail,rcpt  *ignore " "$work/effective.conf"
+expect "-T output is a valid config" 0 "$daemon" -n -c "$work/effective.conf"
+"$daemon" -T -c "$work/effective.conf" >"$work/effective2.conf" 2>"$work/err"
+if diff "$work/effective.conf" "$work/effective2.conf" | grep -v "^[<>] # esmtp-milter" | grep -q "^[<>]"; then bad "-T of -T output is the same"; else ok "-T of -T output is the same"; fi
+expect "-T on a bad file exits 78" 78 "$daemon" -T -c "$work/bad.conf"
+
 # a stale socket from a dead process is removed
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$work/stale.sock"
 "$daemon" -f -c "$work/good.conf" -p "unix:$work/stale.sock" -P "$work/pid" 2>"$work/log1" &

@@ -9,17 +9,11 @@
 #include <stdbool.h>
 #include <glib.h>
 
+#include "net_addr.h"
 #include "rules.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/esmtp-milter.conf"
 #define CONFIG_DEFAULT_SOCKET "unix:/run/esmtp-milter/esmtp-milter.sock"
-
-/* An IPv4 or IPv6 network, or a client address (prefix 32 or 128). */
-typedef struct {
-	guint8 family;		/* 4 or 6; 0 = unknown */
-	guint8 prefix;
-	guint8 addr[16];
-} net_addr;
 
 typedef struct {
 	net_addr net;
@@ -94,9 +88,18 @@ bool config_needs_content(const esmtp_config *config);
 /* Whether any action is "tag" (the filter must be allowed to add headers). */
 bool config_needs_addheader(const esmtp_config *config);
 
-bool net_addr_parse_cidr(const char *text, net_addr *out);
-bool net_addr_parse(const char *text, net_addr *out);
-bool net_addr_in(const net_addr *addr, const net_addr *net);
+/*
+ * The effective config as a config file: every key of SPEC section 4 with
+ * its value, defaults filled in, groups in order (esmtp-milter -T). The
+ * caller frees it.
+ */
+char *config_dump(const esmtp_config *config);
+/*
+ * The rule table as comment lines: token, stages, the action in force
+ * with this config, the reject and tempfail replies, and the registry
+ * rows that name a reply of their own. The caller frees it.
+ */
+char *config_dump_rules(const esmtp_config *config);
 
 const char *log_level_name(int priority);
 bool log_level_from_name(const char *name, int *priority);

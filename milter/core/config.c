@@ -5,23 +5,20 @@
  */
 #include "config.h"
 
+#include "name_code.h"
+#include "registry.h"
+
 #include <errno.h>
 #include <string.h>
 #include <syslog.h>
 #include <arpa/inet.h>
 
-static const struct {
-	const char *name;
-	int priority;
-} log_levels[] = {
+static const name_code log_levels[] = {
 	{"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
 	{"info", LOG_INFO}, {"debug", LOG_DEBUG},
 };
 
-static const struct {
-	const char *name;
-	int facility;
-} facilities[] = {
+static const name_code facilities[] = {
 	{"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
 	{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
 	{"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
@@ -32,81 +29,15 @@ static const struct {
 const char *
 log_level_name(int priority)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(log_levels); i++)
-		if (log_levels[i].priority == priority)
-			return log_levels[i].name;
-	return "info";
+	return name_code_name(log_levels, G_N_ELEMENTS(log_levels), priority,
+			      "info");
 }
 
 bool
 log_level_from_name(const char *name, int *priority)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(log_levels); i++) {
-		if (g_strcmp0(name, log_levels[i].name) == 0) {
-			*priority = log_levels[i].priority;
-			return true;
-		}
-	}
-	return false;
-}
-
-bool
-net_addr_parse(const char *text, net_addr *out)
-{
-	memset(out, 0, sizeof *out);
-	if (inet_pton(AF_INET, text, out->addr) == 1) {
-		out->family = 4;
-		out->prefix = 32;
-		return true;
-	}
-	if (inet_pton(AF_INET6, text, out->addr) == 1) {
-		out->family = 6;
-		out->prefix = 128;
-		return true;
-	}
-	return false;
-}
-
-/* "ADDR/LEN" or a bare address; host bits must be zero, as in Postfix. */
-bool
-net_addr_parse_cidr(const char *text, net_addr *out)
-{
-	g_autofree char *copy = g_strdup(text);
-	char *slash = strchr(copy, '/');
-	guint64 prefix;
-
-	if (slash != NULL)
-		*slash = '\0';
-	if (!net_addr_parse(copy, out))
-		return false;
-	if (slash == NULL)
-		return true;
-	if (!g_ascii_string_to_unsigned(slash + 1, 10, 0, out->prefix,
-					&prefix, NULL))
-		return false;
-	out->prefix = (guint8)prefix;
-	for (unsigned bit = out->prefix; bit < (out->family == 4 ? 32u : 128u);
-	     bit++)
-		if (out->addr[bit / 8] & (0x80u >> (bit % 8)))
-			return false;
-	return true;
-}
-
-bool
-net_addr_in(const net_addr *addr, const net_addr *net)
-{
-	unsigned full, rest;
-
-	if (addr->family == 0 || addr->family != net->family)
-		return false;
-	full = net->prefix / 8;
-	rest = net->prefix % 8;
-	if (memcmp(addr->addr, net->addr, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	return ((addr->addr[full] ^ net->addr[full]) & (0xffu << (8 - rest)))
-	       == 0;
+	return name_code_find(log_levels, G_N_ELEMENTS(log_levels), name,
+			      priority);
 }
 
 static void
@@ -383,152 +314,66 @@ get_bool(loader *ld, const char *group, const char *key, bool *out)
 }
 
 /*
- * One handler per key. Each reads and validates its value and reports a
- * problem naming the key; the config keeps its default when a value is bad
- * (and config_load then fails as a whole).
+ * The config keys: one row each, with the type that says how its value is
+ * read, checked, stored at offset in esmtp_config, and written back by
+ * config_dump(). A bad value is a problem naming the key; the config
+ * keeps its default then (and config_load fails as a whole).
  */
-typedef void (*key_handler)(loader *ld, esmtp_config *c, const char *group,
-			    const char *key);
+typedef enum {
+	KEY_TEXT,		/* char *, any text */
+	KEY_TEXT_SET,		/* char *, not empty */
+	KEY_LISTEN,		/* char *, HOST:PORT or empty */
+	KEY_OCTAL,		/* guint, 0 .. max, in octal */
+	KEY_NAME,		/* int, one of names */
+	KEY_BOOL,		/* bool */
+	KEY_NETWORKS,		/* GArray of net_addr */
+	KEY_NUMBER,		/* guint64, 0 .. max */
+	KEY_SMALL_NUMBER,	/* guint, 0 .. max */
+	KEY_SIZE_LIMIT,		/* [size_limits]: client:, from:, to: keys */
+	KEY_ACTION,		/* [actions]: one key per rule token */
+} key_type;
 
-static void
-replace_string(char **field, char *value)
-{
-	g_free(*field);
-	*field = value;
-}
+typedef struct {
+	const char *group;
+	const char *key;	/* NULL: any key of the group */
+	key_type type;
+	size_t offset;
+	guint64 max;
+	const name_code *names;
+	size_t nnames;
+} config_key;
 
-static void
-key_socket(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	char *v = get_string(ld, g, k);
+#define FIELD(f) G_STRUCT_OFFSET(esmtp_config, f)
+#define NAMES(t) t, G_N_ELEMENTS(t)
 
-	if (v != NULL && *v == '\0') {
-		problem(ld, g, k, "socket: must not be empty");
-		g_free(v);
-	} else if (v != NULL) {
-		replace_string(&c->socket, v);
-	}
-}
+/* SPEC section 4, in the order config_dump() writes them. */
+static const config_key config_keys[] = {
+	{"milter", "socket", KEY_TEXT_SET, FIELD(socket), 0, NULL, 0},
+	{"milter", "socket_mode", KEY_OCTAL, FIELD(socket_mode), 0777, NULL, 0},
+	{"milter", "user", KEY_TEXT, FIELD(user), 0, NULL, 0},
+	{"milter", "pid_file", KEY_TEXT, FIELD(pid_file), 0, NULL, 0},
+	{"milter", "log_level", KEY_NAME, FIELD(log_level), 0, NAMES(log_levels)},
+	{"milter", "syslog_facility", KEY_NAME, FIELD(syslog_facility), 0,
+	 NAMES(facilities)},
+	{"milter", "dry_run", KEY_BOOL, FIELD(dry_run), 0, NULL, 0},
+	{"milter", "trusted_networks", KEY_NETWORKS, FIELD(trusted_networks), 0,
+	 NULL, 0},
+	{"milter", "exempt_authenticated", KEY_BOOL, FIELD(exempt_authenticated),
+	 0, NULL, 0},
+	{"size", "max", KEY_NUMBER, FIELD(size_max), G_MAXUINT64, NULL, 0},
+	{"size", "overrun_percent", KEY_SMALL_NUMBER, FIELD(overrun_percent),
+	 1000000, NULL, 0},
+	{"size", "overrun_bytes", KEY_NUMBER, FIELD(overrun_bytes), G_MAXUINT64,
+	 NULL, 0},
+	{"size_limits", NULL, KEY_SIZE_LIMIT, 0, G_MAXUINT64, NULL, 0},
+	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0},
+	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, NULL, 0},
+	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0},
+	{"stats", "summary_interval", KEY_SMALL_NUMBER, FIELD(summary_interval),
+	 G_MAXUINT, NULL, 0},
+};
 
-static void
-key_socket_mode(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	g_autofree char *v = get_string(ld, g, k);
-	guint64 n;
-
-	if (v == NULL)
-		return;
-	if (!g_ascii_string_to_unsigned(v, 8, 0, 0777, &n, NULL))
-		problem(ld, g, k,
-			"socket_mode: \"%s\" is not an octal mode from 0 to 0777", v);
-	else
-		c->socket_mode = (guint)n;
-}
-
-static void
-key_user(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	char *v = get_string(ld, g, k);
-
-	if (v != NULL)
-		replace_string(&c->user, v);
-}
-
-static void
-key_pid_file(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	char *v = get_string(ld, g, k);
-
-	if (v != NULL)
-		replace_string(&c->pid_file, v);
-}
-
-static void
-key_log_level(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	g_autofree char *v = get_string(ld, g, k);
-
-	if (v != NULL && !log_level_from_name(v, &c->log_level))
-		problem(ld, g, k,
-			"log_level: \"%s\" is not error, warning, notice, info or debug",
-			v);
-}
-
-static void
-key_syslog_facility(loader *ld, esmtp_config *c, const char *g,
-		    const char *k)
-{
-	g_autofree char *v = get_string(ld, g, k);
-
-	if (v == NULL)
-		return;
-	for (size_t j = 0; j < G_N_ELEMENTS(facilities); j++) {
-		if (strcmp(v, facilities[j].name) == 0) {
-			c->syslog_facility = facilities[j].facility;
-			return;
-		}
-	}
-	problem(ld, g, k,
-		"syslog_facility: \"%s\" is not mail, daemon, user or local0 to local7",
-		v);
-}
-
-static void
-key_dry_run(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	get_bool(ld, g, k, &c->dry_run);
-}
-
-static void
-key_exempt_authenticated(loader *ld, esmtp_config *c, const char *g,
-			 const char *k)
-{
-	get_bool(ld, g, k, &c->exempt_authenticated);
-}
-
-static void
-key_trusted_networks(loader *ld, esmtp_config *c, const char *g,
-		     const char *k)
-{
-	g_auto(GStrv) list = g_key_file_get_string_list(ld->kf, g, k, NULL, NULL);
-
-	g_array_set_size(c->trusted_networks, 0);
-	for (unsigned j = 0; list != NULL && list[j] != NULL; j++) {
-		net_addr net;
-		char *item = g_strstrip(list[j]);
-
-		if (*item == '\0')
-			continue;
-		if (!net_addr_parse_cidr(item, &net))
-			problem(ld, g, k,
-				"trusted_networks: \"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
-				item);
-		else
-			g_array_append_val(c->trusted_networks, net);
-	}
-}
-
-static void
-key_size_max(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	get_uint(ld, g, k, G_MAXUINT64, &c->size_max);
-}
-
-static void
-key_overrun_percent(loader *ld, esmtp_config *c, const char *g,
-		    const char *k)
-{
-	guint64 n;
-
-	if (get_uint(ld, g, k, 1000000, &n))
-		c->overrun_percent = (guint)n;
-}
-
-static void
-key_overrun_bytes(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	get_uint(ld, g, k, G_MAXUINT64, &c->overrun_bytes);
-}
+#define AT(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
 
 static bool
 valid_domain(const char *d)
@@ -545,7 +390,7 @@ valid_domain(const char *d)
 
 /* [size_limits] client:NETWORK, from:DOMAIN, to:DOMAIN */
 static void
-key_size_limit(loader *ld, esmtp_config *c, const char *g, const char *k)
+load_size_limit(loader *ld, esmtp_config *c, const char *g, const char *k)
 {
 	const char *colon = strchr(k, ':');
 	bool is_client = g_str_has_prefix(k, "client:");
@@ -579,86 +424,125 @@ key_size_limit(loader *ld, esmtp_config *c, const char *g, const char *k)
 	}
 }
 
-/* [actions] RULE = ACTION */
 static void
-key_action(loader *ld, esmtp_config *c, const char *g, const char *k)
+load_networks(loader *ld, GArray *nets, const char *g, const char *k)
+{
+	g_auto(GStrv) list = g_key_file_get_string_list(ld->kf, g, k, NULL, NULL);
+
+	g_array_set_size(nets, 0);
+	for (unsigned j = 0; list != NULL && list[j] != NULL; j++) {
+		net_addr net;
+		char *item = g_strstrip(list[j]);
+
+		if (*item == '\0')
+			continue;
+		if (!net_addr_parse_cidr(item, &net))
+			problem(ld, g, k,
+				"%s: \"%s\" is not an IPv4 or IPv6 network (ADDRESS/PREFIX, host bits zero)",
+				k, item);
+		else
+			g_array_append_val(nets, net);
+	}
+}
+
+static bool
+valid_listen(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+
+	return *v == '\0'
+	       || (colon != NULL && colon != v
+		   && g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, NULL,
+						 NULL));
+}
+
+static void
+load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
+	   const char *key)
 {
 	g_autofree char *v = NULL;
-	rule_id rule;
+	guint64 n;
+	int code;
 
-	if (!rule_from_token(k, &rule)) {
-		problem(ld, g, k, "unknown rule \"%s\" in [%s]", k, g);
+	switch (k->type) {
+	case KEY_SIZE_LIMIT:
+		load_size_limit(ld, c, g, key);
+		return;
+	case KEY_NETWORKS:
+		load_networks(ld, *AT(c, k, GArray *), g, key);
+		return;
+	case KEY_ACTION: {
+		rule_id rule;
+
+		if (!rule_from_token(key, &rule)) {
+			problem(ld, g, key, "unknown rule \"%s\" in [%s]", key, g);
+			return;
+		}
+		v = get_string(ld, g, key);
+		if (v != NULL && !action_from_name(v, &AT(c, k, rule_action)[rule])) {
+			g_autofree char *allowed = action_names_list();
+
+			problem(ld, g, key, "%s: \"%s\" is not %s", key, v, allowed);
+		}
 		return;
 	}
-	v = get_string(ld, g, k);
-	if (v != NULL && !action_from_name(v, &c->actions[rule]))
-		problem(ld, g, k,
-			"%s: \"%s\" is not reject, tempfail, tag, log or ignore",
-			k, v);
-}
-
-static void
-key_stats_listen(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	char *v = get_string(ld, g, k);
-	const char *colon;
-
+	case KEY_BOOL:
+		get_bool(ld, g, key, AT(c, k, bool));
+		return;
+	case KEY_NUMBER:
+		get_uint(ld, g, key, k->max, AT(c, k, guint64));
+		return;
+	case KEY_SMALL_NUMBER:
+		if (get_uint(ld, g, key, k->max, &n))
+			*AT(c, k, guint) = (guint)n;
+		return;
+	default:
+		break;
+	}
+	v = get_string(ld, g, key);
 	if (v == NULL)
 		return;
-	colon = strrchr(v, ':');
-	if (*v != '\0' && (colon == NULL || colon == v
-	    || !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, NULL,
-					   NULL))) {
-		problem(ld, g, k, "listen: \"%s\" is not HOST:PORT", v);
-		g_free(v);
+	switch (k->type) {
+	case KEY_TEXT_SET:
+		if (*v == '\0') {
+			problem(ld, g, key, "%s: must not be empty", key);
+			return;
+		}
+		/* fall through */
+	case KEY_TEXT:
+		g_free(*AT(c, k, char *));
+		*AT(c, k, char *) = g_steal_pointer(&v);
+		return;
+	case KEY_LISTEN:
+		if (!valid_listen(v)) {
+			problem(ld, g, key, "%s: \"%s\" is not HOST:PORT", key, v);
+			return;
+		}
+		g_free(*AT(c, k, char *));
+		*AT(c, k, char *) = g_steal_pointer(&v);
+		return;
+	case KEY_OCTAL:
+		if (!g_ascii_string_to_unsigned(v, 8, 0, k->max, &n, NULL))
+			problem(ld, g, key,
+				"%s: \"%s\" is not an octal mode from 0 to %04" G_GINT64_MODIFIER "o",
+				key, v, k->max);
+		else
+			*AT(c, k, guint) = (guint)n;
+		return;
+	case KEY_NAME:
+		if (name_code_find(k->names, k->nnames, v, &code)) {
+			*AT(c, k, int) = code;
+		} else {
+			g_autofree char *allowed = name_code_list(k->names,
+								  k->nnames);
+
+			problem(ld, g, key, "%s: \"%s\" is not %s", key, v, allowed);
+		}
+		return;
+	default:
 		return;
 	}
-	replace_string(&c->stats_listen, v);
 }
-
-static void
-key_state_file(loader *ld, esmtp_config *c, const char *g, const char *k)
-{
-	char *v = get_string(ld, g, k);
-
-	if (v != NULL)
-		replace_string(&c->state_file, v);
-}
-
-static void
-key_summary_interval(loader *ld, esmtp_config *c, const char *g,
-		     const char *k)
-{
-	guint64 n;
-
-	if (get_uint(ld, g, k, G_MAXUINT, &n))
-		c->summary_interval = (guint)n;
-}
-
-/* Every group and key of SPEC section 4; key NULL takes any key. */
-static const struct {
-	const char *group;
-	const char *key;
-	key_handler load;
-} config_keys[] = {
-	{"milter", "socket", key_socket},
-	{"milter", "socket_mode", key_socket_mode},
-	{"milter", "user", key_user},
-	{"milter", "pid_file", key_pid_file},
-	{"milter", "log_level", key_log_level},
-	{"milter", "syslog_facility", key_syslog_facility},
-	{"milter", "dry_run", key_dry_run},
-	{"milter", "trusted_networks", key_trusted_networks},
-	{"milter", "exempt_authenticated", key_exempt_authenticated},
-	{"size", "max", key_size_max},
-	{"size", "overrun_percent", key_overrun_percent},
-	{"size", "overrun_bytes", key_overrun_bytes},
-	{"size_limits", NULL, key_size_limit},
-	{"actions", NULL, key_action},
-	{"stats", "listen", key_stats_listen},
-	{"stats", "state_file", key_state_file},
-	{"stats", "summary_interval", key_summary_interval},
-};
 
 static void
 load_key(loader *ld, esmtp_config *c, const char *group, const char *key)
@@ -671,7 +555,7 @@ load_key(loader *ld, esmtp_config *c, const char *group, const char *key)
 		group_known = true;
 		if (config_keys[i].key == NULL
 		    || strcmp(config_keys[i].key, key) == 0) {
-			config_keys[i].load(ld, c, group, key);
+			load_value(ld, c, &config_keys[i], group, key);
 			return;
 		}
 	}
@@ -686,6 +570,98 @@ group_known(const char *group)
 		if (strcmp(config_keys[i].group, group) == 0)
 			return true;
 	return false;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static void
+dump_value(GString *out, const esmtp_config *c, const config_key *k)
+{
+	char net[INET6_ADDRSTRLEN + 8];
+
+	switch (k->type) {
+	case KEY_TEXT:
+	case KEY_TEXT_SET:
+	case KEY_LISTEN: {
+		const char *v = *AT(c, k, char *const);
+
+		g_string_append_printf(out, "%s =%s%s\n", k->key,
+				       *v != '\0' ? " " : "", v);
+		break;
+	}
+	case KEY_OCTAL:
+		g_string_append_printf(out, "%s = %04o\n", k->key,
+				       *AT(c, k, const guint));
+		break;
+	case KEY_NAME:
+		g_string_append_printf(out, "%s = %s\n", k->key,
+				       name_code_name(k->names, k->nnames,
+						      *AT(c, k, const int), "?"));
+		break;
+	case KEY_BOOL:
+		g_string_append_printf(out, "%s = %s\n", k->key,
+				       *AT(c, k, const bool) ? "true" : "false");
+		break;
+	case KEY_NETWORKS: {
+		const GArray *nets = *AT(c, k, GArray *const);
+
+		g_string_append_printf(out, "%s =", k->key);
+		for (guint i = 0; i < nets->len; i++) {
+			net_addr_format(&g_array_index(nets, net_addr, i), net,
+					sizeof net);
+			g_string_append_printf(out, "%s%s", i ? ";" : " ", net);
+		}
+		g_string_append_c(out, '\n');
+		break;
+	}
+	case KEY_NUMBER:
+		g_string_append_printf(out, "%s = %" G_GUINT64_FORMAT "\n",
+				       k->key, *AT(c, k, const guint64));
+		break;
+	case KEY_SMALL_NUMBER:
+		g_string_append_printf(out, "%s = %u\n", k->key,
+				       *AT(c, k, const guint));
+		break;
+	case KEY_SIZE_LIMIT:
+		for (guint i = 0; i < c->client_limits->len; i++) {
+			const client_limit *cl = &g_array_index(c->client_limits,
+								client_limit, i);
+
+			net_addr_format(&cl->net, net, sizeof net);
+			g_string_append_printf(out, "client:%s = %" G_GUINT64_FORMAT "\n",
+					       net, cl->limit);
+		}
+		for (guint i = 0; i < c->from_limits->len; i++)
+			g_string_append_printf(out, "from:%s = %" G_GUINT64_FORMAT "\n",
+					       g_array_index(c->from_limits, domain_limit, i).domain,
+					       g_array_index(c->from_limits, domain_limit, i).limit);
+		for (guint i = 0; i < c->to_limits->len; i++)
+			g_string_append_printf(out, "to:%s = %" G_GUINT64_FORMAT "\n",
+					       g_array_index(c->to_limits, domain_limit, i).domain,
+					       g_array_index(c->to_limits, domain_limit, i).limit);
+		break;
+	case KEY_ACTION:
+		for (unsigned r = 0; r < RULE_COUNT; r++)
+			g_string_append_printf(out, "%s = %s\n", rule_token(r),
+					       action_name(AT(c, k, const rule_action)[r]));
+		break;
+	}
+}
+
+char *
+config_dump(const esmtp_config *c)
+{
+	GString *out = g_string_new(NULL);
+	const char *group = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		if (g_strcmp0(group, config_keys[i].group) != 0) {
+			group = config_keys[i].group;
+			g_string_append_printf(out, "%s[%s]\n", i ? "\n" : "", group);
+		}
+		dump_value(out, c, &config_keys[i]);
+	}
+	return g_string_free(out, FALSE);
 }
 
 esmtp_config *
@@ -737,4 +713,46 @@ config_load_data(const char *path, const char *text, GPtrArray *problems)
 	if (problems->len > before)
 		return NULL;
 	return g_steal_pointer(&c);
+}
+
+char *
+config_dump_rules(const esmtp_config *c)
+{
+	GString *out = g_string_new(NULL);
+
+	g_string_append(out,
+		"# rules: token, stages, action in force, reject reply, tempfail reply\n");
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
+		const rule_def *def = &rule_table[r];
+		g_autofree char *stages = rule_stages_text(def);
+		g_autofree char *reject = NULL;
+		rule_action a = c->actions[r];
+
+		if (def->reject_rcpt.code != NULL)
+			reject = g_strdup_printf("%s %s (%s %s at rcpt)",
+						 def->reject.code,
+						 def->reject.enhanced,
+						 def->reject_rcpt.code,
+						 def->reject_rcpt.enhanced);
+		else
+			reject = g_strdup_printf("%s %s", def->reject.code,
+						 def->reject.enhanced);
+		g_string_append_printf(out, "# %-21s %-10s %-16s %-30s %s %s\n",
+				       def->token, stages,
+				       c->dry_run && a != ACTION_IGNORE
+				       ? "log (dry_run)" : action_name(a),
+				       reject, def->tempfail.code,
+				       def->tempfail.enhanced);
+		for (size_t i = 0; i < registry_count; i++) {
+			const registry_entry *row = &registry_table[i];
+
+			if (row->bad_value_rule == (rule_id)r
+			    && row->bad_value_reply.code != NULL)
+				g_string_append_printf(out,
+					"#   %s=: %s %s (%s)\n", row->keyword,
+					row->bad_value_reply.code,
+					row->bad_value_reply.enhanced, row->rfc);
+		}
+	}
+	return g_string_free(out, FALSE);
 }

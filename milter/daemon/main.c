@@ -49,12 +49,13 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: esmtp-milter [-c FILE] [-p SOCKET] [-f] [-n] [-u USER[:GROUP]]\n"
+		"usage: esmtp-milter [-c FILE] [-p SOCKET] [-f] [-n] [-T] [-u USER[:GROUP]]\n"
 		"                    [-P PIDFILE] [-l LEVEL] [-V] [-h]\n"
 		"  -c FILE     config file (default " CONFIG_DEFAULT_PATH ")\n"
 		"  -p SOCKET   unix:/path, local:/path, inet:PORT@HOST, inet6:PORT@[ADDR]\n"
 		"  -f          stay in the foreground and log to stderr too\n"
 		"  -n          check the config file and exit (0 good, 78 bad)\n"
+		"  -T          print the effective config and the rule table, then exit\n"
 		"  -u USER     drop privileges to USER[:GROUP] after opening the socket\n"
 		"  -P PIDFILE  write the process id to PIDFILE\n"
 		"  -l LEVEL    log level: error, warning, notice, info, debug\n"
@@ -120,6 +121,22 @@ check_config(void)
 	if (c == NULL)
 		return EX_CONFIG;
 	printf("%s: OK\n", config_path);
+	return EX_OK;
+}
+
+/* -T: what the daemon would run with, in the manner of sshd -T. */
+static int
+print_effective_config(void)
+{
+	g_autoptr(esmtp_config) c = load_config(true);
+	g_autofree char *keys = NULL, *rules = NULL;
+
+	if (c == NULL)
+		return EX_CONFIG;
+	keys = config_dump(c);
+	rules = config_dump_rules(c);
+	printf("# esmtp-milter %s, from %s\n%s\n%s", ESMTP_MILTER_VERSION,
+	       c->path != NULL ? c->path : "built-in defaults", keys, rules);
 	return EX_OK;
 }
 
@@ -326,7 +343,7 @@ daemonize(void)
 int
 main(int argc, char **argv)
 {
-	bool foreground = false, check_only = false;
+	bool foreground = false, check_only = false, print_config = false;
 	g_autoptr(esmtp_config) config = NULL;
 	const char *sock_path;
 	uid_t uid = 0;
@@ -337,7 +354,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":c:p:fnu:P:l:Vh")) != -1) {
+	while ((c = getopt(argc, argv, ":c:p:fnTu:P:l:Vh")) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -351,6 +368,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			check_only = true;
+			break;
+		case 'T':
+			print_config = true;
 			break;
 		case 'u':
 			opts.user = optarg;
@@ -392,6 +412,8 @@ main(int argc, char **argv)
 	}
 	if (check_only)
 		return check_config();
+	if (print_config)
+		return print_effective_config();
 
 	config = load_config(true);
 	if (config == NULL)
