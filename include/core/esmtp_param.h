@@ -20,6 +20,7 @@ typedef struct {
 	size_t keyword_len;
 	const char *value;	/* NULL when the token has no "=" */
 	size_t value_len;
+	bool eight_bit;		/* the value has octets above 127 */
 } esmtp_param;
 
 typedef enum {

@@ -32,17 +32,46 @@ typedef enum {
 typedef bool (*registry_check_fn)(const char *value, size_t len,
 				  const char **why);
 
+/* What an accepted value records on the transaction. */
+typedef enum {
+	EFFECT_NONE,
+	EFFECT_SIZE,		/* the declared size, in value.number */
+	EFFECT_BODY,		/* the body type, in value.body */
+	EFFECT_SMTPUTF8,	/* UTF-8 allowed in this transaction */
+} registry_effect;
+
+/* A value parsed by its row's grammar, for the rows with an effect. */
+typedef struct {
+	guint64 number;
+	body_type body;
+} registry_value;
+
+/* A checker that also hands on what it parsed: the value is read once. */
+typedef bool (*registry_parse_fn)(const char *value, size_t len,
+				  registry_value *out, const char **why);
+
 typedef struct {
 	const char *keyword;
 	unsigned commands;		/* 1 << CMD_MAIL | 1 << CMD_RCPT */
-	registry_check_fn check;
+	registry_check_fn check;	/* NULL where parse is set */
 	const char *rfc;
 	rule_id bad_value_rule;		/* param_value, or size_syntax */
 	smtp_reply_code bad_value_reply;	/* NULL code: the rule's own */
+	registry_effect effect;
+	registry_parse_fn parse;
+	bool log_value;			/* params= shows KEYWORD=VALUE */
 } registry_entry;
 
 extern const registry_entry registry_table[];
 extern const size_t registry_count;
+
+/*
+ * Whether value (NULL: no "=") is what the row's RFC allows; false with a
+ * short static reason in *why. For a row with an effect, *out receives
+ * the parsed value.
+ */
+bool registry_check_value(const registry_entry *row, const char *value,
+			  size_t len, registry_value *out, const char **why);
 
 /* The row for a keyword (any case), or NULL. */
 const registry_entry *registry_lookup(const char *keyword, size_t len);

@@ -59,6 +59,7 @@ esmtp_param_parse(const char *raw, bool utf8_allowed, esmtp_param *out)
 							      out->keyword_len))
 			return PARAM_BAD_VALUE;
 	}
+	out->eight_bit = eight_bit;
 	if (eight_bit) {
 		if (!utf8_allowed)
 			return PARAM_NON_ASCII_VALUE;

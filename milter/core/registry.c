@@ -74,9 +74,10 @@ registry_size_value(const char *value, size_t len, guint64 *out)
 }
 
 static bool
-check_size(const char *value, size_t len, const char **why)
+parse_size(const char *value, size_t len, registry_value *out,
+	   const char **why)
 {
-	if (!registry_size_value(value, len, NULL)) {
+	if (!registry_size_value(value, len, &out->number)) {
 		*why = "not 1 to 20 digits (RFC 1870)";
 		return false;
 	}
@@ -111,11 +112,12 @@ registry_body_value(const char *value, size_t len, body_type *out)
 }
 
 static bool
-check_body(const char *value, size_t len, const char **why)
+parse_body(const char *value, size_t len, registry_value *out,
+	   const char **why)
 {
 	if (!need_value(value, why))
 		return false;
-	if (registry_body_value(value, len, NULL))
+	if (registry_body_value(value, len, &out->body))
 		return true;
 	*why = "not 7BIT, 8BITMIME or BINARYMIME (RFC 6152, RFC 3030)";
 	return false;
@@ -628,48 +630,67 @@ check_xtext_mailbox(const char *value, size_t len, const char **why)
 }
 
 const registry_entry registry_table[] = {
-	{"SIZE", MAIL_ONLY, check_size, "RFC 1870", RULE_SIZE_SYNTAX, {0}},
-	{"BODY", MAIL_ONLY, check_body, "RFC 6152, RFC 3030",
-	 RULE_PARAM_VALUE, {0}},
-	{"AUTH", MAIL_ONLY, check_auth, "RFC 4954", RULE_PARAM_VALUE, {0}},
-	{"RET", MAIL_ONLY, check_ret, "RFC 3461", RULE_PARAM_VALUE, {0}},
-	{"ENVID", MAIL_ONLY, check_envid, "RFC 3461", RULE_PARAM_VALUE, {0}},
+	{"SIZE", MAIL_ONLY, NULL, "RFC 1870", RULE_SIZE_SYNTAX, {0},
+	 .effect = EFFECT_SIZE, .parse = parse_size},
+	{"BODY", MAIL_ONLY, NULL, "RFC 6152, RFC 3030", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_BODY, .parse = parse_body, .log_value = true},
+	{"AUTH", MAIL_ONLY, check_auth, "RFC 4954", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_NONE},
+	{"RET", MAIL_ONLY, check_ret, "RFC 3461", RULE_PARAM_VALUE, {0},
+	 .log_value = true},
+	{"ENVID", MAIL_ONLY, check_envid, "RFC 3461", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_NONE},
 	{"SMTPUTF8", MAIL_ONLY, check_no_value, "RFC 6531", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_SMTPUTF8},
 	/* RFC 6710 4.1: "501 syntax error in parameter" with 5.5.2 */
 	{"MT-PRIORITY", MAIL_ONLY, check_mt_priority, "RFC 6710",
-	 RULE_PARAM_VALUE, {"501", "5.5.2"}},
-	{"BY", MAIL_ONLY, check_by, "RFC 2852", RULE_PARAM_VALUE, {0}},
+	 RULE_PARAM_VALUE, {"501", "5.5.2"}, .effect = EFFECT_NONE},
+	{"BY", MAIL_ONLY, check_by, "RFC 2852", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_NONE},
 	{"HOLDFOR", MAIL_ONLY, check_holdfor, "RFC 4865", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"HOLDUNTIL", MAIL_ONLY, check_holduntil, "RFC 4865",
-	 RULE_PARAM_VALUE, {0}},
-	{"MTRK", MAIL_ONLY, check_mtrk, "RFC 3885", RULE_PARAM_VALUE, {0}},
+	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
+	{"MTRK", MAIL_ONLY, check_mtrk, "RFC 3885", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_NONE},
 	{"SOLICIT", MAIL_ONLY, check_solicit, "RFC 3865", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"TRANSID", MAIL_ONLY, check_transid, "RFC 1845", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"REQUIRETLS", MAIL_ONLY, check_no_value, "RFC 8689",
-	 RULE_PARAM_VALUE, {0}},
+	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
 	{"CONPERM", MAIL_ONLY, check_no_value, "RFC 4141", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"SUBMITTER", MAIL_ONLY, check_xtext_mailbox, "RFC 4405 (historic)",
-	 RULE_PARAM_VALUE, {0}},
+	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
 	{"NOTIFY", RCPT_ONLY, check_notify, "RFC 3461", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"ORCPT", RCPT_ONLY, check_orcpt, "RFC 3461, RFC 6533",
-	 RULE_PARAM_VALUE, {0}},
-	{"RRVS", RCPT_ONLY, check_rrvs, "RFC 7293", RULE_PARAM_VALUE, {0}},
+	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
+	{"RRVS", RCPT_ONLY, check_rrvs, "RFC 7293", RULE_PARAM_VALUE, {0},
+	 .effect = EFFECT_NONE},
 	{"CONNEG", RCPT_ONLY, check_no_value, "RFC 4141", RULE_PARAM_VALUE,
-	 {0}},
+	 {0}, .effect = EFFECT_NONE},
 	{"ALT-ADDRESS", MAIL_ONLY | RCPT_ONLY, check_xtext_mailbox,
-	 "RFC 5336 (historic)", RULE_PARAM_VALUE, {0}},
+	 "RFC 5336 (historic)", RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
 };
 
 _Static_assert(G_N_ELEMENTS(registry_table) <= REGISTRY_MAX,
 	       "REGISTRY_MAX must cover every registry row");
 
 const size_t registry_count = G_N_ELEMENTS(registry_table);
+
+bool
+registry_check_value(const registry_entry *row, const char *value,
+		     size_t len, registry_value *out, const char **why)
+{
+	registry_value ignored;
+
+	*why = "";
+	if (row->parse != NULL)
+		return row->parse(value, len, out != NULL ? out : &ignored, why);
+	return row->check(value, len, why);
+}
 
 const registry_entry *
 registry_lookup(const char *keyword, size_t len)

@@ -14,8 +14,6 @@
 #include "esmtp_param.h"
 #include "registry.h"
 
-/* Parameters compared for duplicates among unregistered keywords. */
-#define DUPLICATE_WINDOW 64
 
 typedef struct {
 	session_conn *conn;
@@ -337,8 +335,7 @@ params_log_append(session_msg *m, const esmtp_param *p,
 	if (row != NULL)
 		g_strlcpy(kw, row->keyword, sizeof kw);
 	if (row != NULL && p->value != NULL
-	    && (strcmp(row->keyword, "BODY") == 0
-		|| strcmp(row->keyword, "RET") == 0)) {
+	    && row->log_value) {
 		char val[16];
 
 		session_sanitize(val, sizeof val, p->value, p->value_len);
@@ -365,126 +362,175 @@ count_param(session_conn *c, esmtp_command cmd, unsigned slot)
 		stats_add(&c->stats->params[cmd][slot], 1);
 }
 
+/* What an accepted parameter records on the transaction, from its row. */
 static void
 remember_value(session_msg *m, const registry_entry *row,
-	       const esmtp_param *p)
+	       const registry_value *v)
 {
-	if (strcmp(row->keyword, "SIZE") == 0) {
-		m->size_declared = registry_size_value(p->value, p->value_len,
-						       &m->size_value);
-	} else if (strcmp(row->keyword, "BODY") == 0) {
-		if (!registry_body_value(p->value, p->value_len, &m->body))
-			m->body = BODY_7BIT;
+	switch (row->effect) {
+	case EFFECT_SIZE:
+		m->size_declared = true;
+		m->size_value = v->number;
+		break;
+	case EFFECT_BODY:
+		m->body = v->body;
+		break;
+	case EFFECT_SMTPUTF8:
+	case EFFECT_NONE:
+		break;
 	}
 }
 
+/*
+ * One MAIL or RCPT parameter, split once. A command an MTA passes on has
+ * far fewer than PARSED_MAX (a 512-octet command line holds at most 249);
+ * parameters past it are split again when they are judged.
+ */
+#define PARSED_MAX 256
+
+typedef struct {
+	esmtp_param p;
+	esmtp_param_status status;
+	const registry_entry *row;	/* NULL: unregistered or malformed */
+} parsed_param;
+
 static void
-check_params(command_ctx *cx, char **argv, bool smtputf8)
+parse_param(const char *raw, parsed_param *out)
+{
+	out->status = esmtp_param_parse(raw, true, &out->p);
+	out->row = out->status == PARAM_OK || out->status == PARAM_BAD_VALUE
+		   || out->status == PARAM_EMPTY_VALUE
+		   || out->status == PARAM_BAD_UTF8_VALUE
+		   ? registry_lookup(out->p.keyword, out->p.keyword_len) : NULL;
+}
+
+/* Whether an earlier unregistered keyword is the same, in any case. */
+static bool
+unregistered_seen(const parsed_param *params, size_t n, const esmtp_param *p)
+{
+	for (size_t k = 0; k < n; k++)
+		if (params[k].status == PARAM_OK && params[k].row == NULL
+		    && params[k].p.keyword_len == p->keyword_len
+		    && g_ascii_strncasecmp(params[k].p.keyword, p->keyword,
+					   p->keyword_len) == 0)
+			return true;
+	return false;
+}
+
+/* Classifies one parsed parameter and fires the rules it breaks. */
+static void
+judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
+	    const parsed_param *earlier, size_t nearlier, guint32 *seen,
+	    bool smtputf8, bool log_params)
 {
 	session_conn *c = cx->conn;
-	esmtp_param window[DUPLICATE_WINDOW];
-	unsigned nwindow = 0, nparams = 0;
+	const esmtp_param *p = &pp->p;
+	const registry_entry *row = pp->row;
+	esmtp_param_status st = pp->status;
+	registry_value value = {0};
+	const char *why = "";
+	char val[72], token[72];
+	/* a keyword that parsed is letters, digits and "-": bound it only */
+	int kwlen = (int)MIN(p->keyword_len, 40);
+	bool dup;
+
+	/* RFC 6531 3.3: UTF-8 in a value only with SMTPUTF8 */
+	if ((st == PARAM_OK || st == PARAM_BAD_UTF8_VALUE) && p->eight_bit
+	    && !smtputf8)
+		st = PARAM_NON_ASCII_VALUE;
+	if (st != PARAM_OK) {
+		session_sanitize(token, sizeof token, raw, sizeof token);
+		count_param(c, cx->cmd, STATS_PARAM_INVALID);
+		if (log_params)
+			params_log_append(&c->msg, p, NULL);
+		fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s", token,
+		     esmtp_param_status_text(st));
+		return;
+	}
+	if (log_params)
+		params_log_append(&c->msg, p, row);
+	if (row != NULL) {
+		guint32 bit = 1u << registry_index(row);
+
+		dup = (*seen & bit) != 0;
+		*seen |= bit;
+		count_param(c, cx->cmd, (unsigned)registry_index(row));
+	} else {
+		count_param(c, cx->cmd,
+			    esmtp_keyword_is_private(p->keyword, p->keyword_len)
+			    ? STATS_PARAM_PRIVATE : STATS_PARAM_UNREGISTERED);
+		dup = unregistered_seen(earlier, nearlier, p);
+	}
+	if (dup) {
+		fire(cx, RULE_PARAM_DUPLICATE, row,
+		     "parameter %.*s given more than once", kwlen, p->keyword);
+		return;
+	}
+	if (row == NULL) {
+		if (esmtp_keyword_is_private(p->keyword, p->keyword_len))
+			fire(cx, RULE_PARAM_PRIVATE, NULL,
+			     "private parameter %.*s is not accepted", kwlen,
+			     p->keyword);
+		else
+			fire(cx, RULE_PARAM_UNREGISTERED, NULL,
+			     "%.*s is not a registered %s parameter", kwlen,
+			     p->keyword, esmtp_command_name(cx->cmd));
+		return;
+	}
+	if (!(row->commands & (1u << cx->cmd))) {
+		fire(cx, RULE_PARAM_MISPLACED, row, "%s is not a %s parameter (%s)",
+		     row->keyword, esmtp_command_name(cx->cmd), row->rfc);
+		return;
+	}
+	if (!registry_check_value(row, p->value, p->value_len, &value, &why)) {
+		session_sanitize(val, sizeof val, p->value, p->value_len);
+		if (p->value != NULL)
+			fire(cx, row->bad_value_rule, row, "%s=%s: %s",
+			     row->keyword, val, why);
+		else
+			fire(cx, row->bad_value_rule, row, "%s: %s",
+			     row->keyword, why);
+		return;
+	}
+	if (cx->cmd == CMD_MAIL)
+		remember_value(&c->msg, row, &value);
+}
+
+/*
+ * A command's parameters: split each once (and, at MAIL, learn whether
+ * SMTPUTF8 is among them, which decides how every value is judged), then
+ * judge them in order.
+ */
+static void
+check_params(command_ctx *cx, char **argv)
+{
+	session_conn *c = cx->conn;
+	parsed_param parsed[PARSED_MAX];
+	size_t n = 0, nparams = 0;
 	guint32 seen = 0;
 	/* the params= field exists only for a transaction line that is logged */
 	bool log_params = cx->cmd == CMD_MAIL && c->log_level >= LOG_NOTICE;
 
-	for (size_t i = 1; argv[i] != NULL; i++) {
-		const char *raw = argv[i];
-		esmtp_param p;
-		esmtp_param_status st = esmtp_param_parse(raw, smtputf8, &p);
-		const registry_entry *row;
-		const char *why = "";
-		char val[72], token[72];
-		/* a keyword that parsed is letters, digits and "-": bound it only */
-		int kwlen;
-		bool dup = false;
+	for (size_t i = 1; argv[i] != NULL; i++, nparams++) {
+		parsed_param pp, *slot = n < PARSED_MAX ? &parsed[n++] : &pp;
 
-		nparams++;
-		if (st != PARAM_OK) {
-			session_sanitize(token, sizeof token, raw, sizeof token);
-			count_param(c, cx->cmd, STATS_PARAM_INVALID);
-			if (log_params)
-				params_log_append(&c->msg, &p, NULL);
-			fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s",
-			     token, esmtp_param_status_text(st));
-			continue;
-		}
-		kwlen = (int)MIN(p.keyword_len, 40);
-		row = registry_lookup(p.keyword, p.keyword_len);
-		if (log_params)
-			params_log_append(&c->msg, &p, row);
+		parse_param(argv[i], slot);
+		if (cx->cmd == CMD_MAIL && slot->row != NULL
+		    && slot->row->effect == EFFECT_SMTPUTF8)
+			c->msg.smtputf8 = true;
+	}
+	for (size_t i = 0; i < nparams; i++) {
+		parsed_param again;
 
-		if (row != NULL) {
-			guint32 bit = 1u << registry_index(row);
-
-			dup = (seen & bit) != 0;
-			seen |= bit;
-			count_param(c, cx->cmd, (unsigned)registry_index(row));
-		} else {
-			count_param(c, cx->cmd,
-				    esmtp_keyword_is_private(p.keyword, p.keyword_len)
-				    ? STATS_PARAM_PRIVATE : STATS_PARAM_UNREGISTERED);
-			for (unsigned k = 0; k < nwindow && !dup; k++)
-				dup = window[k].keyword_len == p.keyword_len
-				      && g_ascii_strncasecmp(window[k].keyword,
-						p.keyword, p.keyword_len) == 0;
-			if (nwindow < DUPLICATE_WINDOW)
-				window[nwindow++] = p;
-		}
-		if (dup) {
-			fire(cx, RULE_PARAM_DUPLICATE, row,
-			     "parameter %.*s given more than once", kwlen,
-			     p.keyword);
-			continue;
-		}
-		if (row == NULL) {
-			if (esmtp_keyword_is_private(p.keyword, p.keyword_len)) {
-				fire(cx, RULE_PARAM_PRIVATE, NULL,
-				     "private parameter %.*s is not accepted",
-				     kwlen, p.keyword);
-			} else {
-				fire(cx, RULE_PARAM_UNREGISTERED, NULL,
-				     "%.*s is not a registered %s parameter",
-				     kwlen, p.keyword,
-				     esmtp_command_name(cx->cmd));
-			}
-			continue;
-		}
-		if (!(row->commands & (1u << cx->cmd))) {
-			fire(cx, RULE_PARAM_MISPLACED, row,
-			     "%s is not a %s parameter (%s)", row->keyword,
-			     esmtp_command_name(cx->cmd), row->rfc);
-			continue;
-		}
-		if (!row->check(p.value, p.value_len, &why)) {
-			session_sanitize(val, sizeof val, p.value, p.value_len);
-			if (p.value != NULL)
-				fire(cx, row->bad_value_rule, row, "%s=%s: %s",
-				     row->keyword, val, why);
-			else
-				fire(cx, row->bad_value_rule, row, "%s: %s",
-				     row->keyword, why);
-			continue;
-		}
-		if (cx->cmd == CMD_MAIL)
-			remember_value(&c->msg, row, &p);
+		if (i >= PARSED_MAX)
+			parse_param(argv[i + 1], &again);
+		judge_param(cx, argv[i + 1], i < PARSED_MAX ? &parsed[i] : &again,
+			    parsed, MIN(i, n), &seen, c->msg.smtputf8,
+			    log_params);
 	}
 	if (nparams > 0 && c->greeting == GREETING_HELO)
 		fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL,
 		     "ESMTP parameters after HELO instead of EHLO");
-}
-
-static bool
-mail_has_smtputf8(char **argv)
-{
-	for (size_t i = 1; argv[i] != NULL; i++) {
-		const char *eq = strchr(argv[i], '=');
-		size_t len = eq != NULL ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-
-		if (esmtp_keyword_equals(argv[i], len, "SMTPUTF8"))
-			return true;
-	}
-	return false;
 }
 
 static greeting_type
@@ -527,8 +573,7 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	if (network_exempt(c) == EXEMPT_NETWORK)
 		m->exempt = EXEMPT_NETWORK;
 
-	m->smtputf8 = mail_has_smtputf8(argv);
-	check_params(&cx, argv, m->smtputf8);
+	check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8)
 		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
 		     "non-ASCII sender address without SMTPUTF8");
@@ -570,7 +615,7 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	set_queue_id(c, queue_id);
 	sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
-	check_params(&cx, argv, m->smtputf8);
+	check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8)
 		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
 		     "non-ASCII recipient address without SMTPUTF8");

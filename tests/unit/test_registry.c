@@ -157,7 +157,7 @@ START_TEST(test_checker_table)
 	bool ok;
 
 	ck_assert_ptr_nonnull(row);
-	ok = row->check(v, v != NULL ? strlen(v) : 0, &why);
+	ok = registry_check_value(row, v, v != NULL ? strlen(v) : 0, NULL, &why);
 	ck_assert_msg(ok == cases[_i].valid, "%s=%s: expected %s", row->keyword,
 		      v != NULL ? v : "(none)",
 		      cases[_i].valid ? "valid" : "invalid");
