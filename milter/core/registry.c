@@ -5,6 +5,7 @@
  */
 #include "registry.h"
 
+#include "grammar.h"
 #include "name_code.h"
 
 #include <string.h>
@@ -12,23 +13,6 @@
 
 #define MAIL_ONLY (1u << CMD_MAIL)
 #define RCPT_ONLY (1u << CMD_RCPT)
-
-static bool
-is_digit_run(const char *s, size_t len, size_t min, size_t max)
-{
-	if (len < min || len > max)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!g_ascii_isdigit(s[i]))
-			return false;
-	return true;
-}
-
-static bool
-ci_equals(const char *s, size_t len, const char *lit)
-{
-	return strlen(lit) == len && g_ascii_strncasecmp(s, lit, len) == 0;
-}
 
 static bool
 need_value(const char *value, const char **why)
@@ -57,7 +41,7 @@ registry_size_value(const char *value, size_t len, guint64 *out)
 {
 	guint64 v = 0;
 
-	if (value == NULL || !is_digit_run(value, len, 1, 20))
+	if (value == NULL || !grammar_digits(value, len, 1, 20))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned d = (unsigned)(value[i] - '0');
@@ -129,87 +113,10 @@ check_ret(const char *value, size_t len, const char **why)
 {
 	if (!need_value(value, why))
 		return false;
-	if (ci_equals(value, len, "FULL") || ci_equals(value, len, "HDRS"))
+	if (grammar_ci_equals(value, len, "FULL") || grammar_ci_equals(value, len, "HDRS"))
 		return true;
 	*why = "not FULL or HDRS (RFC 3461)";
 	return false;
-}
-
-/*
- * xtext (RFC 3461 4): xchar is "!" to "~" except "+" and "="; hexchar is
- * "+" and two upper-case hex digits. RFC 4954 8 makes the hex digits
- * case-insensitive for AUTH, hence upper_hex. utf8 also lets UTF-8
- * characters stand for themselves, as RFC 6531 3.3 allows in SMTPUTF8
- * transactions (the parser refuses 8-bit values in any other). Decodes
- * into buf (at least len + 1 octets); returns the decoded length, or -1.
- */
-static gssize
-xtext_decode(const char *s, size_t len, bool upper_hex, bool utf8, char *buf)
-{
-	size_t n = 0;
-
-	if (utf8 && !g_utf8_validate_len(s, len, NULL))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (utf8 && ((unsigned char)s[i] & 0x80)) {
-			buf[n++] = s[i];
-			continue;
-		}
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '+') {
-			if (i + 2 >= len || !g_ascii_isxdigit(s[i + 1])
-			    || !g_ascii_isxdigit(s[i + 2]))
-				return -1;
-			if (upper_hex && (g_ascii_islower(s[i + 1])
-					  || g_ascii_islower(s[i + 2])))
-				return -1;
-			buf[n++] = (char)(g_ascii_xdigit_value(s[i + 1]) * 16
-					  + g_ascii_xdigit_value(s[i + 2]));
-			i += 2;
-		} else if (c < 33 || c > 126 || c == '=') {
-			return -1;
-		} else {
-			buf[n++] = (char)c;
-		}
-	}
-	buf[n] = '\0';
-	return (gssize)n;
-}
-
-static bool
-all_printable_ascii(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126)
-			return false;
-	return true;
-}
-
-/* Printable: no control characters; UTF-8 beyond ASCII is welcome. */
-static bool
-all_printable_utf8(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] == 127)
-			return false;
-	return g_utf8_validate_len(s, len, NULL);
-}
-
-/* A bare mailbox: local "@" domain, both non-empty, no brackets, no CTL. */
-static bool
-looks_like_mailbox(const char *s, size_t len)
-{
-	const char *at = memrchr(s, '@', len);
-
-	if (at == NULL || at == s || at == s + len - 1)
-		return false;
-	if (s[0] == '<' || s[len - 1] == '>')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] == 127)
-			return false;
-	return true;
 }
 
 /* Decodes xtext of bounded size into a stack buffer or fails. */
@@ -228,13 +135,13 @@ check_auth(const char *value, size_t len, const char **why)
 		*why = "longer than any mailbox";
 		return false;
 	}
-	n = xtext_decode(value, len, false, true, buf);
+	n = grammar_xtext_decode(value, len, false, true, buf);
 	if (n < 0) {
 		*why = "not xtext (RFC 4954)";
 		return false;
 	}
 	if ((n == 2 && buf[0] == '<' && buf[1] == '>')
-	    || looks_like_mailbox(buf, (size_t)n))
+	    || grammar_mailbox(buf, (size_t)n))
 		return true;
 	*why = "not a mailbox or <> (RFC 4954)";
 	return false;
@@ -253,8 +160,8 @@ check_envid(const char *value, size_t len, const char **why)
 		*why = "longer than 100 characters (RFC 3461)";
 		return false;
 	}
-	n = xtext_decode(value, len, true, false, buf);
-	if (n < 0 || !all_printable_ascii(buf, (size_t)n)) {
+	n = grammar_xtext_decode(value, len, true, false, buf);
+	if (n < 0 || !grammar_printable_ascii(buf, (size_t)n)) {
 		*why = "not xtext of printable ASCII (RFC 3461)";
 		return false;
 	}
@@ -300,7 +207,7 @@ check_by(const char *value, size_t len, const char **why)
 		negative = value[0] == '-';
 		i = 1;
 	}
-	if (!is_digit_run(value + i, tlen - i, 1, 9))
+	if (!grammar_digits(value + i, tlen - i, 1, 9))
 		return false;
 	for (size_t k = i; k < tlen; k++)
 		if (value[k] != '0')
@@ -327,63 +234,10 @@ check_holdfor(const char *value, size_t len, const char **why)
 {
 	if (!need_value(value, why))
 		return false;
-	if (is_digit_run(value, len, 1, 9) && value[0] != '0')
+	if (grammar_digits(value, len, 1, 9) && value[0] != '0')
 		return true;
 	*why = "not 1 to 999999999 seconds (RFC 4865)";
 	return false;
-}
-
-static bool
-two_digits(const char *s, int min, int max)
-{
-	int v;
-
-	if (!g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[1]))
-		return false;
-	v = (s[0] - '0') * 10 + (s[1] - '0');
-	return v >= min && v <= max;
-}
-
-/*
- * RFC 3339 5.6 date-time: full-date "T" full-time. Returns the length of
- * the date-time at the start of s, or 0. "T" and "Z" may be lower case.
- */
-static size_t
-rfc3339_date_time(const char *s, size_t len, bool allow_secfrac,
-		  bool utc_only)
-{
-	size_t i;
-
-	/* YYYY-MM-DDTHH:MM:SS */
-	if (len < 20)
-		return 0;
-	if (!is_digit_run(s, 4, 4, 4) || s[4] != '-'
-	    || !two_digits(s + 5, 1, 12) || s[7] != '-'
-	    || !two_digits(s + 8, 1, 31)
-	    || (s[10] != 'T' && s[10] != 't') || !two_digits(s + 11, 0, 23)
-	    || s[13] != ':' || !two_digits(s + 14, 0, 59) || s[16] != ':'
-	    || !two_digits(s + 17, 0, 60))
-		return 0;
-	i = 19;
-	if (s[i] == '.') {
-		size_t start = ++i;
-
-		if (!allow_secfrac)
-			return 0;
-		while (i < len && g_ascii_isdigit(s[i]))
-			i++;
-		if (i == start)
-			return 0;
-	}
-	if (i < len && (s[i] == 'Z' || s[i] == 'z'))
-		return i + 1;
-	if (utc_only)
-		return 0;
-	if (i + 6 <= len && (s[i] == '+' || s[i] == '-')
-	    && two_digits(s + i + 1, 0, 23) && s[i + 3] == ':'
-	    && two_digits(s + i + 4, 0, 59))
-		return i + 6;
-	return 0;
 }
 
 /*
@@ -396,7 +250,7 @@ check_holduntil(const char *value, size_t len, const char **why)
 {
 	if (!need_value(value, why))
 		return false;
-	if (rfc3339_date_time(value, len, true, true) == len)
+	if (grammar_rfc3339_date_time(value, len, true, true) == len)
 		return true;
 	*why = "not an RFC 3339 UTC date-time (RFC 4865)";
 	return false;
@@ -429,7 +283,7 @@ check_mtrk(const char *value, size_t len, const char **why)
 	for (size_t i = 0; i < clen; i++)
 		if (!is_base64_char(value[i]))
 			return false;
-	if (colon != NULL && !is_digit_run(colon + 1, len - clen - 1, 1, 9))
+	if (colon != NULL && !grammar_digits(colon + 1, len - clen - 1, 1, 9))
 		return false;
 	return true;
 }
@@ -528,7 +382,7 @@ check_notify(const char *value, size_t len, const char **why)
 	if (!need_value(value, why))
 		return false;
 	*why = "not NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461)";
-	if (ci_equals(value, len, "NEVER"))
+	if (grammar_ci_equals(value, len, "NEVER"))
 		return true;
 	while (start <= len) {
 		const char *comma = memchr(value + start, ',', len - start);
@@ -536,7 +390,7 @@ check_notify(const char *value, size_t len, const char **why)
 		bool known = false;
 
 		for (unsigned k = 0; k < G_N_ELEMENTS(names); k++) {
-			if (ci_equals(value + start, end - start, names[k])) {
+			if (grammar_ci_equals(value + start, end - start, names[k])) {
 				if (seen & (1u << k))
 					return false;
 				seen |= 1u << k;
@@ -582,13 +436,13 @@ check_orcpt(const char *value, size_t len, const char **why)
 	utf8_type = semi - value == 5 && g_ascii_strncasecmp(value, "utf-8", 5) == 0;
 	addr = semi + 1;
 	alen = len - (size_t)(addr - value);
-	n = xtext_decode(addr, alen, true, utf8_type, buf);
+	n = grammar_xtext_decode(addr, alen, true, utf8_type, buf);
 	if (n <= 0)
 		return false;
 	if (utf8_type)
 		return g_utf8_strlen(value, (gssize)len) <= 500
-		       && all_printable_utf8(buf, (size_t)n);
-	return len <= 500 && all_printable_ascii(buf, (size_t)n);
+		       && grammar_printable_utf8(buf, (size_t)n);
+	return len <= 500 && grammar_printable_ascii(buf, (size_t)n);
 }
 
 /*
@@ -603,7 +457,7 @@ check_rrvs(const char *value, size_t len, const char **why)
 	if (!need_value(value, why))
 		return false;
 	*why = "not date-time[;C|R] (RFC 7293)";
-	n = rfc3339_date_time(value, len, false, false);
+	n = grammar_rfc3339_date_time(value, len, false, false);
 	if (n == 0)
 		return false;
 	if (n == len)
@@ -624,9 +478,9 @@ check_xtext_mailbox(const char *value, size_t len, const char **why)
 	*why = "not an xtext-encoded ASCII mailbox";
 	if (len > XTEXT_MAX)
 		return false;
-	n = xtext_decode(value, len, true, false, buf);
-	return n > 0 && all_printable_ascii(buf, (size_t)n)
-	       && looks_like_mailbox(buf, (size_t)n);
+	n = grammar_xtext_decode(value, len, true, false, buf);
+	return n > 0 && grammar_printable_ascii(buf, (size_t)n)
+	       && grammar_mailbox(buf, (size_t)n);
 }
 
 const registry_entry registry_table[] = {
@@ -696,7 +550,7 @@ const registry_entry *
 registry_lookup(const char *keyword, size_t len)
 {
 	for (size_t i = 0; i < registry_count; i++)
-		if (ci_equals(keyword, len, registry_table[i].keyword))
+		if (grammar_ci_equals(keyword, len, registry_table[i].keyword))
 			return &registry_table[i];
 	return NULL;
 }
