@@ -13,6 +13,7 @@
 
 #include "esmtp_param.h"
 #include "registry.h"
+#include "session_log.h"
 
 
 typedef struct {
@@ -24,53 +25,11 @@ typedef struct {
 	unsigned logged;	/* rules already logged for this command */
 } command_ctx;
 
-void
-session_sanitize(char *dst, size_t max, const char *src, size_t len)
-{
-	size_t n = 0;
-
-	if (max == 0)
-		return;
-	if (src == NULL)
-		len = 0;
-	for (size_t i = 0; i < len && src[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		if (n + 1 >= max) {
-			if (max > 4)
-				memcpy(dst + max - 4, "...", 3), n = max - 1;
-			break;
-		}
-		dst[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	dst[n] = '\0';
-}
-
-static void
-sanitize_str(char *dst, size_t max, const char *src)
-{
-	session_sanitize(dst, max, src, src != NULL ? strlen(src) : 0);
-}
-
-static void G_GNUC_PRINTF(3, 4)
-emit(session_conn *c, int priority, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	if (c->log == NULL || priority > c->log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	c->log(c->log_data, priority, c->msg.queue_id, line);
-}
-
 static void
 set_queue_id(session_conn *c, const char *queue_id)
 {
 	if (queue_id != NULL && *queue_id != '\0')
-		sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
+		session_sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
 }
 
 void
@@ -100,17 +59,17 @@ session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 	c->connected = true;
 	/* MTAs pass "[192.0.2.7]" when the client has no name: log "unknown" */
 	if (hostname != NULL && hostname[0] != '[')
-		sanitize_str(c->client_name, sizeof c->client_name, hostname);
+		session_sanitize_str(c->client_name, sizeof c->client_name, hostname);
 	if (addr != NULL)
 		c->client = *addr;
 	if (addr_text != NULL && *addr_text != '\0')
-		sanitize_str(c->client_addr, sizeof c->client_addr, addr_text);
+		session_sanitize_str(c->client_addr, sizeof c->client_addr, addr_text);
 }
 
 void
 session_helo(session_conn *c, const char *name)
 {
-	sanitize_str(c->helo, sizeof c->helo, name);
+	session_sanitize_str(c->helo, sizeof c->helo, name);
 	/* a new greeting: which verb it was is known again only from {r} */
 	c->greeting = GREETING_UNKNOWN;
 }
@@ -126,85 +85,16 @@ network_exempt(const session_conn *c)
 	return EXEMPT_NONE;
 }
 
-static const char *
-exempt_name(exempt_kind e)
-{
-	return e == EXEMPT_NETWORK ? "network" : e == EXEMPT_AUTH ? "auth" : "";
-}
-
-static void
-format_violations(const session_msg *m, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (unsigned r = 0; r < RULE_COUNT; r++) {
-		const session_violation *v = &m->violations[r];
-
-		if (!v->fired || v->action == ACTION_IGNORE)
-			continue;
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s:%s",
-				      n > 0 ? "," : "", rule_token(r),
-				      action_name(v->action));
-		if (n >= len)
-			break;
-	}
-	if (n == 0)
-		g_strlcpy(buf, "none", len);
-}
-
-static bool
-has_logged_violation(const session_msg *m)
-{
-	for (unsigned r = 0; r < RULE_COUNT; r++)
-		if (m->violations[r].fired
-		    && m->violations[r].action != ACTION_IGNORE)
-			return true;
-	return false;
-}
-
 /* Ends the transaction with a verdict: one log line, the counters. */
 static void
 msg_finish(session_conn *c, verdict_type verdict)
 {
-	session_msg *m = &c->msg;
-	char violations[256], declared[24], actual[24], rejected[32] = "";
-	char exempt[24] = "";
-
-	if (!m->active)
+	if (!c->msg.active)
 		return;
 	if (c->stats != NULL)
 		stats_add(&c->stats->verdicts[verdict], 1);
-	m->active = false;
-	if ((has_logged_violation(m) ? LOG_NOTICE : LOG_INFO) > c->log_level)
-		return;
-	format_violations(m, violations, sizeof violations);
-	if (m->size_declared)
-		snprintf(declared, sizeof declared, "%" G_GUINT64_FORMAT,
-			 m->size_value);
-	else
-		g_strlcpy(declared, "none", sizeof declared);
-	if (m->content.seen)
-		snprintf(actual, sizeof actual, "%" G_GUINT64_FORMAT,
-			 content_size(&m->content));
-	else
-		g_strlcpy(actual, "unknown", sizeof actual);
-	if (m->rcpts_rejected > 0)
-		snprintf(rejected, sizeof rejected, " rcpts_rejected=%u",
-			 m->rcpts_rejected);
-	if (m->exempt != EXEMPT_NONE)
-		snprintf(exempt, sizeof exempt, " exempt=%s",
-			 exempt_name(m->exempt));
-	emit(c, has_logged_violation(m) ? LOG_NOTICE : LOG_INFO,
-	     /* field widths keep the verdict inside LOG_LINE_MAX */
-	     "client=%.80s[%s] greeting=%s helo=%.80s from=%.160s params=%s "
-	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s "
-	     "verdict=%s",
-	     c->client_name, c->client_addr, greeting_name(c->greeting),
-	     c->helo[0] != '\0' ? c->helo : "none", m->from,
-	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
-	     rejected, declared, actual, violations, exempt,
-	     verdict_name(verdict));
+	c->msg.active = false;
+	session_log_transaction(c, verdict);
 }
 
 static void
@@ -218,7 +108,7 @@ msg_begin(session_conn *c, const char *from)
 	m->active = true;
 	m->body = BODY_NONE;
 	if (from != NULL)
-		sanitize_str(m->from, sizeof m->from, from);
+		session_sanitize_str(m->from, sizeof m->from, from);
 	else
 		g_strlcpy(m->from, "unknown", sizeof m->from);
 	c->transactions++;
@@ -289,15 +179,8 @@ fire(command_ctx *cx, rule_id rule, const registry_entry *row,
 
 	if (action != ACTION_IGNORE && !(cx->logged & (1u << rule))) {
 		cx->logged |= 1u << rule;
-		emit(c, LOG_NOTICE,
-		     "violation rule=%s action=%s stage=%s client=%.80s[%s] "
-		     "from=%.160s%s%.160s%s%s reason=\"%s\"",
-		     rule_token(rule), action_name(action),
-		     stage_name(cx->stage), c->client_name, c->client_addr,
-		     c->msg.from, cx->rcpt != NULL ? " rcpt=" : "",
-		     cx->rcpt != NULL ? cx->rcpt : "",
-		     exempted ? " exempt=" : "",
-		     exempted ? exempt_name(c->msg.exempt) : "", text);
+		session_log_violation(c, rule, action, cx->stage, cx->rcpt,
+				      exempted, text);
 	}
 
 	if (action != ACTION_REJECT && action != ACTION_TEMPFAIL)
@@ -320,39 +203,6 @@ has_8bit(const char *s)
 		if ((unsigned char)*s & 0x80)
 			return true;
 	return false;
-}
-
-static void
-params_log_append(session_msg *m, const esmtp_param *p,
-		  const registry_entry *row)
-{
-	char item[64], kw[40];
-	size_t used = strlen(m->params);
-
-	if (used > 0 && g_str_has_suffix(m->params, "..."))
-		return;
-	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
-	if (row != NULL)
-		g_strlcpy(kw, row->keyword, sizeof kw);
-	if (row != NULL && p->value != NULL
-	    && row->log_value) {
-		char val[16];
-
-		session_sanitize(val, sizeof val, p->value, p->value_len);
-		snprintf(item, sizeof item, "%s=%s", kw, val);
-		for (char *q = item; *q; q++)
-			*q = g_ascii_toupper(*q);
-	} else {
-		g_strlcpy(item, kw, sizeof item);
-	}
-	if (used + strlen(item) + 2 >= sizeof m->params - 4) {
-		g_strlcat(m->params, used > 0 ? ",..." : "...",
-			  sizeof m->params);
-		return;
-	}
-	if (used > 0)
-		g_strlcat(m->params, ",", sizeof m->params);
-	g_strlcat(m->params, item, sizeof m->params);
 }
 
 static void
@@ -442,13 +292,13 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 		session_sanitize(token, sizeof token, raw, sizeof token);
 		count_param(c, cx->cmd, STATS_PARAM_INVALID);
 		if (log_params)
-			params_log_append(&c->msg, p, NULL);
+			session_log_param(&c->msg, p, NULL);
 		fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s", token,
 		     esmtp_param_status_text(st));
 		return;
 	}
 	if (log_params)
-		params_log_append(&c->msg, p, row);
+		session_log_param(&c->msg, p, row);
 	if (row != NULL) {
 		guint32 bit = 1u << registry_index(row);
 
@@ -613,7 +463,7 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	if (!m->active)		/* RCPT without MAIL: check it all the same */
 		session_mail(c, (char **)empty_argv, NULL, res);
 	set_queue_id(c, queue_id);
-	sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
+	session_sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
 	check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8)

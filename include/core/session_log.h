@@ -1,0 +1,31 @@
+/*
+ * The session engine's log lines (SPEC section 4, Logs), kept apart from
+ * the decisions in session.c.
+ *
+ * session_emit() formats one line and hands it, with the transaction's
+ * queue id, to the session's log callback, unless its priority is below
+ * the session's level. session_log_transaction() writes the transaction
+ * line that ends in verdict=; session_log_violation() the line of one
+ * rule that fired; session_log_param() adds one parameter to the
+ * transaction's params= field (bounded, "..." when full).
+ * session_sanitize_str() is session_sanitize() for a C string. All
+ * buffers are the caller's or the session's: nothing is allocated.
+ */
+#ifndef ESMTP_SESSION_LOG_H
+#define ESMTP_SESSION_LOG_H
+
+#include "esmtp_param.h"
+#include "registry.h"
+#include "session.h"
+
+void session_emit(session_conn *c, int priority, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+void session_log_transaction(session_conn *c, verdict_type verdict);
+void session_log_violation(session_conn *c, rule_id rule, rule_action action,
+			   rule_stage stage, const char *rcpt, bool exempted,
+			   const char *text);
+void session_log_param(session_msg *m, const esmtp_param *p,
+		       const registry_entry *row);
+void session_sanitize_str(char *dst, size_t max, const char *src);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * The session engine's log lines: the transaction line, the violation
+ * line and the params= field, written in the log grammar of SPEC section
+ * 4 (key=value, bounded fields, printable ASCII only) and handed to the
+ * session's log callback. Nothing here decides anything.
+ */
+#include "session_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+void
+session_sanitize(char *dst, size_t max, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	if (max == 0)
+		return;
+	if (src == NULL)
+		len = 0;
+	for (size_t i = 0; i < len && src[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (n + 1 >= max) {
+			if (max > 4)
+				memcpy(dst + max - 4, "...", 3), n = max - 1;
+			break;
+		}
+		dst[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+void
+session_sanitize_str(char *dst, size_t max, const char *src)
+{
+	session_sanitize(dst, max, src, src != NULL ? strlen(src) : 0);
+}
+
+void
+session_emit(session_conn *c, int priority, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (c->log == NULL || priority > c->log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	c->log(c->log_data, priority, c->msg.queue_id, line);
+}
+
+static const char *
+exempt_name(exempt_kind e)
+{
+	return e == EXEMPT_NETWORK ? "network" : e == EXEMPT_AUTH ? "auth" : "";
+}
+
+static void
+format_violations(const session_msg *m, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
+		const session_violation *v = &m->violations[r];
+
+		if (!v->fired || v->action == ACTION_IGNORE)
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s:%s",
+				      n > 0 ? "," : "", rule_token(r),
+				      action_name(v->action));
+		if (n >= len)
+			break;
+	}
+	if (n == 0)
+		g_strlcpy(buf, "none", len);
+}
+
+static bool
+has_logged_violation(const session_msg *m)
+{
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		if (m->violations[r].fired
+		    && m->violations[r].action != ACTION_IGNORE)
+			return true;
+	return false;
+}
+
+void
+session_log_transaction(session_conn *c, verdict_type verdict)
+{
+	const session_msg *m = &c->msg;
+	char violations[256], declared[24], actual[24], rejected[32] = "";
+	char exempt[24] = "";
+	int priority = has_logged_violation(m) ? LOG_NOTICE : LOG_INFO;
+
+	if (priority > c->log_level)
+		return;
+	format_violations(m, violations, sizeof violations);
+	if (m->size_declared)
+		snprintf(declared, sizeof declared, "%" G_GUINT64_FORMAT,
+			 m->size_value);
+	else
+		g_strlcpy(declared, "none", sizeof declared);
+	if (m->content.seen)
+		snprintf(actual, sizeof actual, "%" G_GUINT64_FORMAT,
+			 content_size(&m->content));
+	else
+		g_strlcpy(actual, "unknown", sizeof actual);
+	if (m->rcpts_rejected > 0)
+		snprintf(rejected, sizeof rejected, " rcpts_rejected=%u",
+			 m->rcpts_rejected);
+	if (m->exempt != EXEMPT_NONE)
+		snprintf(exempt, sizeof exempt, " exempt=%s",
+			 exempt_name(m->exempt));
+	session_emit(c, priority,
+	     /* field widths keep the verdict inside LOG_LINE_MAX */
+	     "client=%.80s[%s] greeting=%s helo=%.80s from=%.160s params=%s "
+	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s "
+	     "verdict=%s",
+	     c->client_name, c->client_addr, greeting_name(c->greeting),
+	     c->helo[0] != '\0' ? c->helo : "none", m->from,
+	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
+	     rejected, declared, actual, violations, exempt,
+	     verdict_name(verdict));
+}
+
+void
+session_log_violation(session_conn *c, rule_id rule, rule_action action,
+		      rule_stage stage, const char *rcpt, bool exempted,
+		      const char *text)
+{
+	session_emit(c, LOG_NOTICE,
+		     "violation rule=%s action=%s stage=%s client=%.80s[%s] "
+		     "from=%.160s%s%.160s%s%s reason=\"%s\"",
+		     rule_token(rule), action_name(action), stage_name(stage),
+		     c->client_name, c->client_addr, c->msg.from,
+		     rcpt != NULL ? " rcpt=" : "", rcpt != NULL ? rcpt : "",
+		     exempted ? " exempt=" : "",
+		     exempted ? exempt_name(c->msg.exempt) : "", text);
+}
+
+void
+session_log_param(session_msg *m, const esmtp_param *p,
+		  const registry_entry *row)
+{
+	char item[64], kw[40];
+	size_t used = strlen(m->params);
+
+	if (used > 0 && g_str_has_suffix(m->params, "..."))
+		return;
+	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
+	if (row != NULL)
+		g_strlcpy(kw, row->keyword, sizeof kw);
+	if (row != NULL && p->value != NULL
+	    && row->log_value) {
+		char val[16];
+
+		session_sanitize(val, sizeof val, p->value, p->value_len);
+		snprintf(item, sizeof item, "%s=%s", kw, val);
+		for (char *q = item; *q; q++)
+			*q = g_ascii_toupper(*q);
+	} else {
+		g_strlcpy(item, kw, sizeof item);
+	}
+	if (used + strlen(item) + 2 >= sizeof m->params - 4) {
+		g_strlcat(m->params, used > 0 ? ",..." : "...",
+			  sizeof m->params);
+		return;
+	}
+	if (used > 0)
+		g_strlcat(m->params, ",", sizeof m->params);
+	g_strlcat(m->params, item, sizeof m->params);
+}
