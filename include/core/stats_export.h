@@ -1,7 +1,13 @@
 /*
  * The counters as text: Prometheus exposition format for /metrics, JSON
- * for /stats.json and the state file (one schema for both), and reading
- * that JSON back to restore the counters at start.
+ * for /stats.json and the state file, and reading that JSON back to
+ * restore the counters at start. All three walk stats_families[], the
+ * one description of what is counted.
+ *
+ * stats_prometheus_text() and stats_json_text() return text the caller
+ * frees; stats_to_json() a node the caller unrefs. stats_from_json() adds
+ * what a JSON document holds to s (normally fresh); families missing from
+ * an older document stay zero.
  */
 #ifndef ESMTP_STATS_EXPORT_H
 #define ESMTP_STATS_EXPORT_H
@@ -13,6 +19,43 @@
 #include "stats.h"
 
 #define STATS_JSON_VERSION 1
+
+/* One label dimension of a family: its name and the value of each slot. */
+typedef struct {
+	const char *name;
+	unsigned count;
+	const char *(*value)(unsigned slot);	/* "" for an unused slot */
+} stats_dim;
+
+typedef enum {
+	STATS_COUNTER,
+	STATS_GAUGE,
+	STATS_HISTOGRAM,
+} stats_kind;
+
+/*
+ * A statistics family: its Prometheus name (after "esmtp_milter_"), its
+ * JSON member, its type and help, where its counters (or histograms) sit
+ * in struct stats, and up to two label dimensions.
+ */
+typedef struct {
+	const char *metric;
+	const char *json;
+	stats_kind kind;
+	const char *help;
+	size_t offset;
+	const stats_dim *dims[2];
+} stats_family;
+
+extern const stats_family stats_families[];
+extern const size_t stats_family_count;
+/* The family with this JSON member name, or NULL. */
+const stats_family *stats_family_named(const char *json_name);
+/* A family's counter at label slots i, j (0 where it has no such label). */
+atomic_uint_fast64_t *stats_family_counter(stats *s, const stats_family *f,
+					   unsigned i, unsigned j);
+stats_histogram *stats_family_histogram(stats *s, const stats_family *f,
+					unsigned i);
 
 char *stats_prometheus_text(stats *s);
 JsonNode *stats_to_json(stats *s);

@@ -9,16 +9,167 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const cmd_labels[CMD_COUNT] = {"mail", "rcpt"};
-static const char *const declared_labels[2] = {"no", "yes"};
-static const char *const unknown_labels[UNKNOWN_CMD_COUNT] = {
-	"private", "unregistered"};
-static const char *const reload_labels[2] = {"failure", "success"};
+/*
+ * The statistics families, described once: each drives the Prometheus
+ * writer, the JSON writer and the JSON reader below, and the report
+ * (milter/report) reads the same names through stats_families[]. A
+ * family's counters are one array in struct stats, of up to two label
+ * dimensions; a dimension value named "" is an unused slot.
+ */
+static const char *
+cmd_label(unsigned i)
+{
+	return i == CMD_MAIL ? "mail" : "rcpt";
+}
+
+static const char *
+declared_label(unsigned i)
+{
+	return i ? "yes" : "no";
+}
+
+static const char *
+unknown_label(unsigned i)
+{
+	return i == UNKNOWN_CMD_PRIVATE ? "private" : "unregistered";
+}
+
+static const char *
+reload_label(unsigned i)
+{
+	return i ? "success" : "failure";
+}
 
 static const char *
 violation_action_label(unsigned a)
 {
 	return a == STATS_ACTION_EXEMPT ? "exempt" : action_name((rule_action)a);
+}
+
+static const char *
+greeting_label(unsigned i)
+{
+	return greeting_name((greeting_type)i);
+}
+
+static const char *
+body_label(unsigned i)
+{
+	return body_type_name((body_type)i);
+}
+
+static const char *
+rule_label(unsigned i)
+{
+	return rule_token((rule_id)i);
+}
+
+static const char *
+verdict_label(unsigned i)
+{
+	return verdict_name((verdict_type)i);
+}
+
+static const char *
+stage_label(unsigned i)
+{
+	return stats_stage_name((stats_stage)i);
+}
+
+static const stats_dim dim_greeting = {"greeting", GREETING_COUNT, greeting_label};
+static const stats_dim dim_command = {"command", CMD_COUNT, cmd_label};
+static const stats_dim dim_keyword = {"keyword", STATS_PARAM_SLOTS, stats_param_name};
+static const stats_dim dim_body = {"body", BODY_COUNT, body_label};
+static const stats_dim dim_declared = {"declared", 2, declared_label};
+static const stats_dim dim_rule = {"rule", RULE_COUNT, rule_label};
+static const stats_dim dim_action = {"action", ACTION_COUNT + 1,
+				     violation_action_label};
+static const stats_dim dim_verdict = {"verdict", VERDICT_COUNT, verdict_label};
+static const stats_dim dim_class = {"class", UNKNOWN_CMD_COUNT, unknown_label};
+static const stats_dim dim_result = {"result", 2, reload_label};
+static const stats_dim dim_stage = {"stage", STATS_STAGE_COUNT, stage_label};
+
+#define AT(f) G_STRUCT_OFFSET(stats, f)
+
+const stats_family stats_families[] = {
+	{"connections_total", "connections", STATS_COUNTER,
+	 "SMTP sessions the MTA passed to the filter.", AT(connections),
+	 {NULL, NULL}},
+	{"active_connections", "active_connections", STATS_GAUGE,
+	 "SMTP sessions open now.", AT(active_connections), {NULL, NULL}},
+	{"greetings_total", "greetings", STATS_COUNTER,
+	 "Sessions by greeting: ehlo, helo, or unknown when the MTA gives no sign.",
+	 AT(greetings), {&dim_greeting, NULL}},
+	{"transactions_total", "transactions", STATS_COUNTER,
+	 "MAIL transactions.", AT(transactions), {NULL, NULL}},
+	{"messages_total", "messages", STATS_COUNTER,
+	 "Messages that reached the end of data.", AT(messages), {NULL, NULL}},
+	{"message_octets_total", "octets", STATS_COUNTER,
+	 "Octets of those messages (RFC 1870 size).", AT(octets), {NULL, NULL}},
+	{"parameters_total", "parameters", STATS_COUNTER,
+	 "ESMTP parameters seen, by command and keyword (registered keywords by name; private, unregistered and invalid in buckets).",
+	 AT(params), {&dim_command, &dim_keyword}},
+	{"body_types_total", "body_types", STATS_COUNTER,
+	 "MAIL transactions by BODY value.", AT(body_types), {&dim_body, NULL}},
+	{"size_declared_total", "size_declared", STATS_COUNTER,
+	 "MAIL transactions with and without a SIZE parameter.",
+	 AT(size_declared), {&dim_declared, NULL}},
+	{"size_ratio", "size_ratio", STATS_HISTOGRAM,
+	 "Actual message size divided by the declared SIZE.", AT(size_ratio),
+	 {NULL, NULL}},
+	{"message_size_octets", "message_size", STATS_HISTOGRAM,
+	 "Message sizes in octets.", AT(message_size), {NULL, NULL}},
+	{"violations_total", "violations", STATS_COUNTER,
+	 "Rule violations by rule and the action taken (exempt: a trusted network or an authenticated session).",
+	 AT(violations), {&dim_rule, &dim_action}},
+	{"verdicts_total", "verdicts", STATS_COUNTER, "Transactions by verdict.",
+	 AT(verdicts), {&dim_verdict, NULL}},
+	{"unknown_commands_total", "unknown_commands", STATS_COUNTER,
+	 "Unknown SMTP commands the MTA passed on, by class.",
+	 AT(unknown_commands), {&dim_class, NULL}},
+	{"config_reloads_total", "config_reloads", STATS_COUNTER,
+	 "Config reloads by result.", AT(reloads), {&dim_result, NULL}},
+	{"processing_seconds", "processing_seconds", STATS_HISTOGRAM,
+	 "Time spent inside the daemon per milter stage.", AT(processing),
+	 {&dim_stage, NULL}},
+};
+
+const size_t stats_family_count = G_N_ELEMENTS(stats_families);
+
+const stats_family *
+stats_family_named(const char *json_name)
+{
+	for (size_t i = 0; i < stats_family_count; i++)
+		if (strcmp(stats_families[i].json, json_name) == 0)
+			return &stats_families[i];
+	return NULL;
+}
+
+static unsigned
+dim_count(const stats_dim *d)
+{
+	return d != NULL ? d->count : 1;
+}
+
+atomic_uint_fast64_t *
+stats_family_counter(stats *s, const stats_family *f, unsigned i, unsigned j)
+{
+	atomic_uint_fast64_t *base = (atomic_uint_fast64_t *)(void *)
+		((char *)s + f->offset);
+
+	return base + (size_t)i * dim_count(f->dims[1]) + j;
+}
+
+stats_histogram *
+stats_family_histogram(stats *s, const stats_family *f, unsigned i)
+{
+	return (stats_histogram *)(void *)((char *)s + f->offset) + i;
+}
+
+static bool
+dim_used(const stats_dim *d, unsigned i)
+{
+	return d == NULL || *d->value(i) != '\0';
 }
 
 /* ---- Prometheus ------------------------------------------------------- */
@@ -124,71 +275,46 @@ stats_prometheus_text(stats *s)
 	head(o, "start_time_seconds", "gauge",
 	     "When the daemon started, in seconds since the epoch.");
 	sample(o, "start_time_seconds", (uint64_t)s->start_time, NULL);
-	head(o, "connections_total", "counter",
-	     "SMTP sessions the MTA passed to the filter.");
-	sample(o, "connections_total", stats_get(&s->connections), NULL);
-	head(o, "active_connections", "gauge", "SMTP sessions open now.");
-	g_string_append_printf(o, "esmtp_milter_active_connections %" G_GINT64_FORMAT "\n",
-			       (gint64)atomic_load(&s->active_connections));
-	head(o, "greetings_total", "counter",
-	     "Sessions by greeting: ehlo, helo, or unknown when the MTA gives no sign.");
-	for (unsigned g = 0; g < GREETING_COUNT; g++)
-		sample(o, "greetings_total", stats_get(&s->greetings[g]), "greeting",
-		       greeting_name(g), NULL);
-	head(o, "transactions_total", "counter", "MAIL transactions.");
-	sample(o, "transactions_total", stats_get(&s->transactions), NULL);
-	head(o, "messages_total", "counter", "Messages that reached the end of data.");
-	sample(o, "messages_total", stats_get(&s->messages), NULL);
-	head(o, "message_octets_total", "counter",
-	     "Octets of those messages (RFC 1870 size).");
-	sample(o, "message_octets_total", stats_get(&s->octets), NULL);
-	head(o, "parameters_total", "counter",
-	     "ESMTP parameters seen, by command and keyword (registered keywords by name; private, unregistered and invalid in buckets).");
-	for (unsigned c = 0; c < CMD_COUNT; c++)
-		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
-			if (*stats_param_name(k) != '\0')
-				sample(o, "parameters_total", stats_get(&s->params[c][k]),
-				       "command", cmd_labels[c], "keyword",
-				       stats_param_name(k), NULL);
-	head(o, "body_types_total", "counter", "MAIL transactions by BODY value.");
-	for (unsigned b = 0; b < BODY_COUNT; b++)
-		sample(o, "body_types_total", stats_get(&s->body_types[b]), "body",
-		       body_type_name(b), NULL);
-	head(o, "size_declared_total", "counter",
-	     "MAIL transactions with and without a SIZE parameter.");
-	for (unsigned d = 0; d < 2; d++)
-		sample(o, "size_declared_total", stats_get(&s->size_declared[d]),
-		       "declared", declared_labels[d], NULL);
-	head(o, "size_ratio", "histogram",
-	     "Actual message size divided by the declared SIZE.");
-	histogram(o, "size_ratio", &s->size_ratio, NULL, NULL);
-	head(o, "message_size_octets", "histogram", "Message sizes in octets.");
-	histogram(o, "message_size_octets", &s->message_size, NULL, NULL);
-	head(o, "violations_total", "counter",
-	     "Rule violations by rule and the action taken (exempt: a trusted network or an authenticated session).");
-	for (unsigned r = 0; r < RULE_COUNT; r++)
-		for (unsigned a = 0; a <= ACTION_COUNT; a++)
-			sample(o, "violations_total", stats_get(&s->violations[r][a]),
-			       "rule", rule_token(r), "action",
-			       violation_action_label(a), NULL);
-	head(o, "verdicts_total", "counter", "Transactions by verdict.");
-	for (unsigned v = 0; v < VERDICT_COUNT; v++)
-		sample(o, "verdicts_total", stats_get(&s->verdicts[v]), "verdict",
-		       verdict_name(v), NULL);
-	head(o, "unknown_commands_total", "counter",
-	     "Unknown SMTP commands the MTA passed on, by class.");
-	for (unsigned u = 0; u < UNKNOWN_CMD_COUNT; u++)
-		sample(o, "unknown_commands_total", stats_get(&s->unknown_commands[u]),
-		       "class", unknown_labels[u], NULL);
-	head(o, "config_reloads_total", "counter", "Config reloads by result.");
-	for (unsigned r = 0; r < 2; r++)
-		sample(o, "config_reloads_total", stats_get(&s->reloads[r]), "result",
-		       reload_labels[r], NULL);
-	head(o, "processing_seconds", "histogram",
-	     "Time spent inside the daemon per milter stage.");
-	for (unsigned st = 0; st < STATS_STAGE_COUNT; st++)
-		histogram(o, "processing_seconds", &s->processing[st], "stage",
-			  stats_stage_name(st));
+	for (size_t k = 0; k < stats_family_count; k++) {
+		const stats_family *f = &stats_families[k];
+		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
+
+		head(o, f->metric, f->kind == STATS_COUNTER ? "counter"
+			: f->kind == STATS_GAUGE ? "gauge" : "histogram", f->help);
+		if (f->kind == STATS_GAUGE) {
+			g_string_append_printf(o, "esmtp_milter_%s %" G_GINT64_FORMAT "\n",
+					       f->metric,
+					       (gint64)atomic_load(&s->active_connections));
+			continue;
+		}
+		for (unsigned i = 0; i < dim_count(d0); i++) {
+			if (!dim_used(d0, i))
+				continue;
+			if (f->kind == STATS_HISTOGRAM) {
+				histogram(o, f->metric,
+					  stats_family_histogram(s, f, i),
+					  d0 != NULL ? d0->name : NULL,
+					  d0 != NULL ? d0->value(i) : NULL);
+				continue;
+			}
+			for (unsigned j = 0; j < dim_count(d1); j++) {
+				uint64_t v;
+
+				if (!dim_used(d1, j))
+					continue;
+				v = stats_get(stats_family_counter(s, f, i, j));
+				if (d0 == NULL)
+					sample(o, f->metric, v, NULL);
+				else if (d1 == NULL)
+					sample(o, f->metric, v, d0->name,
+					       d0->value(i), NULL);
+				else
+					sample(o, f->metric, v, d0->name,
+					       d0->value(i), d1->name,
+					       d1->value(j), NULL);
+			}
+		}
+	}
 	return g_string_free(o, FALSE);
 }
 
@@ -289,83 +415,50 @@ stats_to_json(stats *s)
 	member_uint(b, "version", STATS_JSON_VERSION);
 	member_uint(b, "start_time", (uint64_t)s->start_time);
 	member_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
-	member_uint(b, "connections", stats_get(&s->connections));
-	json_builder_set_member_name(b, "active_connections");
-	json_builder_add_int_value(b, (gint64)atomic_load(&s->active_connections));
+	for (size_t k = 0; k < stats_family_count; k++) {
+		const stats_family *f = &stats_families[k];
+		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
 
-	json_builder_set_member_name(b, "greetings");
-	json_builder_begin_object(b);
-	for (unsigned g = 0; g < GREETING_COUNT; g++)
-		member_uint(b, greeting_name(g), stats_get(&s->greetings[g]));
-	json_builder_end_object(b);
-
-	member_uint(b, "transactions", stats_get(&s->transactions));
-	member_uint(b, "messages", stats_get(&s->messages));
-	member_uint(b, "octets", stats_get(&s->octets));
-
-	json_builder_set_member_name(b, "parameters");
-	json_builder_begin_object(b);
-	for (unsigned c = 0; c < CMD_COUNT; c++) {
-		json_builder_set_member_name(b, cmd_labels[c]);
+		if (f->kind == STATS_GAUGE) {
+			json_builder_set_member_name(b, f->json);
+			json_builder_add_int_value(b,
+				(gint64)atomic_load(&s->active_connections));
+			continue;
+		}
+		if (d0 == NULL) {
+			if (f->kind == STATS_HISTOGRAM)
+				json_histogram(b, f->json,
+					       stats_family_histogram(s, f, 0));
+			else
+				member_uint(b, f->json,
+					    stats_get(stats_family_counter(s, f, 0, 0)));
+			continue;
+		}
+		json_builder_set_member_name(b, f->json);
 		json_builder_begin_object(b);
-		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
-			if (*stats_param_name(k) != '\0')
-				member_uint(b, stats_param_name(k),
-					    stats_get(&s->params[c][k]));
+		for (unsigned i = 0; i < d0->count; i++) {
+			if (!dim_used(d0, i))
+				continue;
+			if (f->kind == STATS_HISTOGRAM) {
+				json_histogram(b, d0->value(i),
+					       stats_family_histogram(s, f, i));
+				continue;
+			}
+			if (d1 == NULL) {
+				member_uint(b, d0->value(i),
+					    stats_get(stats_family_counter(s, f, i, 0)));
+				continue;
+			}
+			json_builder_set_member_name(b, d0->value(i));
+			json_builder_begin_object(b);
+			for (unsigned j = 0; j < d1->count; j++)
+				if (dim_used(d1, j))
+					member_uint(b, d1->value(j),
+						    stats_get(stats_family_counter(s, f, i, j)));
+			json_builder_end_object(b);
+		}
 		json_builder_end_object(b);
 	}
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "body_types");
-	json_builder_begin_object(b);
-	for (unsigned t = 0; t < BODY_COUNT; t++)
-		member_uint(b, body_type_name(t), stats_get(&s->body_types[t]));
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "size_declared");
-	json_builder_begin_object(b);
-	for (unsigned d = 0; d < 2; d++)
-		member_uint(b, declared_labels[d], stats_get(&s->size_declared[d]));
-	json_builder_end_object(b);
-
-	json_histogram(b, "size_ratio", &s->size_ratio);
-	json_histogram(b, "message_size", &s->message_size);
-
-	json_builder_set_member_name(b, "violations");
-	json_builder_begin_object(b);
-	for (unsigned r = 0; r < RULE_COUNT; r++) {
-		json_builder_set_member_name(b, rule_token(r));
-		json_builder_begin_object(b);
-		for (unsigned a = 0; a <= ACTION_COUNT; a++)
-			member_uint(b, violation_action_label(a),
-				    stats_get(&s->violations[r][a]));
-		json_builder_end_object(b);
-	}
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "verdicts");
-	json_builder_begin_object(b);
-	for (unsigned v = 0; v < VERDICT_COUNT; v++)
-		member_uint(b, verdict_name(v), stats_get(&s->verdicts[v]));
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "unknown_commands");
-	json_builder_begin_object(b);
-	for (unsigned u = 0; u < UNKNOWN_CMD_COUNT; u++)
-		member_uint(b, unknown_labels[u], stats_get(&s->unknown_commands[u]));
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "config_reloads");
-	json_builder_begin_object(b);
-	for (unsigned r = 0; r < 2; r++)
-		member_uint(b, reload_labels[r], stats_get(&s->reloads[r]));
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "processing_seconds");
-	json_builder_begin_object(b);
-	for (unsigned st = 0; st < STATS_STAGE_COUNT; st++)
-		json_histogram(b, stats_stage_name(st), &s->processing[st]);
-	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "top_clients");
 	json_builder_begin_object(b);
@@ -526,51 +619,44 @@ stats_from_json(stats *s, JsonNode *root, GError **error)
 			    "unknown version");
 		return false;
 	}
-	restore(&rd, o, "connections", &s->connections);
-	x = child_object(&rd, o, "greetings");
-	for (unsigned g = 0; g < GREETING_COUNT; g++)
-		restore(&rd, x, greeting_name(g), &s->greetings[g]);
-	restore(&rd, o, "transactions", &s->transactions);
-	restore(&rd, o, "messages", &s->messages);
-	restore(&rd, o, "octets", &s->octets);
-	x = child_object(&rd, o, "parameters");
-	for (unsigned c = 0; c < CMD_COUNT; c++) {
-		JsonObject *cx = child_object(&rd, x, cmd_labels[c]);
+	for (size_t k = 0; k < stats_family_count; k++) {
+		const stats_family *f = &stats_families[k];
+		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
 
-		for (unsigned k = 0; k < STATS_PARAM_SLOTS; k++)
-			if (*stats_param_name(k) != '\0')
-				restore(&rd, cx, stats_param_name(k),
-					&s->params[c][k]);
-	}
-	x = child_object(&rd, o, "body_types");
-	for (unsigned t = 0; t < BODY_COUNT; t++)
-		restore(&rd, x, body_type_name(t), &s->body_types[t]);
-	x = child_object(&rd, o, "size_declared");
-	for (unsigned d = 0; d < 2; d++)
-		restore(&rd, x, declared_labels[d], &s->size_declared[d]);
-	restore_histogram(&rd, o, "size_ratio", &s->size_ratio);
-	restore_histogram(&rd, o, "message_size", &s->message_size);
-	x = child_object(&rd, o, "violations");
-	for (unsigned r = 0; r < RULE_COUNT; r++) {
-		JsonObject *rx = child_object(&rd, x, rule_token(r));
+		if (f->kind == STATS_GAUGE)
+			continue;	/* a gauge is not carried over */
+		if (d0 == NULL) {
+			if (f->kind == STATS_HISTOGRAM)
+				restore_histogram(&rd, o, f->json,
+						  stats_family_histogram(s, f, 0));
+			else
+				restore(&rd, o, f->json,
+					stats_family_counter(s, f, 0, 0));
+			continue;
+		}
+		x = child_object(&rd, o, f->json);
+		for (unsigned i = 0; i < d0->count; i++) {
+			JsonObject *y;
 
-		for (unsigned a = 0; a <= ACTION_COUNT; a++)
-			restore(&rd, rx, violation_action_label(a),
-				&s->violations[r][a]);
+			if (!dim_used(d0, i))
+				continue;
+			if (f->kind == STATS_HISTOGRAM) {
+				restore_histogram(&rd, x, d0->value(i),
+						  stats_family_histogram(s, f, i));
+				continue;
+			}
+			if (d1 == NULL) {
+				restore(&rd, x, d0->value(i),
+					stats_family_counter(s, f, i, 0));
+				continue;
+			}
+			y = child_object(&rd, x, d0->value(i));
+			for (unsigned j = 0; j < d1->count; j++)
+				if (dim_used(d1, j))
+					restore(&rd, y, d1->value(j),
+						stats_family_counter(s, f, i, j));
+		}
 	}
-	x = child_object(&rd, o, "verdicts");
-	for (unsigned v = 0; v < VERDICT_COUNT; v++)
-		restore(&rd, x, verdict_name(v), &s->verdicts[v]);
-	x = child_object(&rd, o, "unknown_commands");
-	for (unsigned u = 0; u < UNKNOWN_CMD_COUNT; u++)
-		restore(&rd, x, unknown_labels[u], &s->unknown_commands[u]);
-	x = child_object(&rd, o, "config_reloads");
-	for (unsigned r = 0; r < 2; r++)
-		restore(&rd, x, reload_labels[r], &s->reloads[r]);
-	x = child_object(&rd, o, "processing_seconds");
-	for (unsigned st = 0; st < STATS_STAGE_COUNT; st++)
-		restore_histogram(&rd, x, stats_stage_name(st),
-				  &s->processing[st]);
 	x = child_object(&rd, o, "top_clients");
 	restore_top(&rd, x, "by_transactions", &s->top_transactions);
 	restore_top(&rd, x, "by_violations", &s->top_violations);
