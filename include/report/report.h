@@ -17,8 +17,8 @@ void report_human_count(uint64_t n, char *buf, size_t len);
 void report_human_octets(uint64_t n, char *buf, size_t len);
 
 /* Renders the report; false with error when the JSON is not stats. */
-bool report_text(JsonNode *stats, GString *out, GError **error);
+bool report_text(JsonNode *doc, GString *out, GError **error);
 /* The report's figures (shares computed) as a JSON document. */
-JsonNode *report_json(JsonNode *stats, GError **error);
+JsonNode *report_json(JsonNode *doc, GError **error);
 
 #endif

@@ -1,9 +1,14 @@
 /*
  * The report: greetings, transactions, parameters with their share of
  * transactions, SIZE honesty, violations by rule and action, top clients.
- * Aligned columns and human units.
+ * Aligned columns and human units. The JSON is read back into counters
+ * through the statistics families (stats_export.h), so the report names
+ * what the daemon counts and nothing else.
  */
 #include "report.h"
+
+#include "stats.h"
+#include "stats_export.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,24 +65,6 @@ uint_member(JsonObject *o, const char *name)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-static JsonObject *
-obj_member(JsonObject *o, const char *name)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-
-	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n)
-						      : NULL;
-}
-
-static JsonArray *
-array_member(JsonObject *o, const char *name)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-
-	return n != NULL && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n)
-						     : NULL;
-}
-
 static double
 share(uint64_t part, uint64_t whole)
 {
@@ -102,28 +89,6 @@ add_row(GArray *rows, const char *label, uint64_t count, double percent)
 	g_array_append_val(rows, r);
 }
 
-/* One row per member of o, labelled "prefix name" (or "name"). */
-static void
-add_members(GArray *rows, JsonObject *o, const char *prefix, bool skip_zero,
-	    uint64_t whole)
-{
-	g_autoptr(GList) names = o != NULL ? json_object_get_members(o) : NULL;
-
-	for (GList *l = names; l != NULL; l = l->next) {
-		uint64_t n = uint_member(o, l->data);
-		char label[96];
-
-		if (n == 0 && skip_zero)
-			continue;
-		if (prefix != NULL)
-			snprintf(label, sizeof label, "%s %s", prefix,
-				 (char *)l->data);
-		else
-			g_strlcpy(label, l->data, sizeof label);
-		add_row(rows, label, n, share(n, whole));
-	}
-}
-
 typedef struct {
 	const char *title;
 	const char *key;
@@ -131,10 +96,13 @@ typedef struct {
 } section;
 
 typedef struct {
+	stats counters;		/* read back through the statistics families */
 	uint64_t transactions, connections, messages, octets;
 	int64_t start_time, time;
 	GPtrArray *sections;	/* section */
-	JsonArray *top_transactions, *top_violations;
+	stats_top_entry top_transactions[STATS_TOP_K];
+	stats_top_entry top_violations[STATS_TOP_K];
+	unsigned n_top_transactions, n_top_violations;
 } report;
 
 static void
@@ -159,139 +127,157 @@ new_section(report *r, const char *title, const char *key)
 }
 
 static const char *
-ratio_label(JsonNode *le, double prev, char *buf, size_t len)
+ratio_label(const stats_histogram *h, unsigned i, char *buf, size_t len)
 {
-	if (JSON_NODE_HOLDS_VALUE(le)
-	    && json_node_get_value_type(le) == G_TYPE_STRING)
-		snprintf(buf, len, "over %g", prev);
-	else if (prev < 0)
-		snprintf(buf, len, "up to %g", json_node_get_double(le));
+	if (i == h->nbounds)
+		snprintf(buf, len, "over %g", h->bounds[i - 1]);
+	else if (i == 0)
+		snprintf(buf, len, "up to %g", h->bounds[0]);
 	else
-		snprintf(buf, len, "%g to %g", prev, json_node_get_double(le));
+		snprintf(buf, len, "%g to %g", h->bounds[i - 1], h->bounds[i]);
 	return buf;
+}
+
+static uint64_t
+counter(report *r, const char *family, unsigned i, unsigned j)
+{
+	return stats_get(stats_family_counter(&r->counters,
+					      stats_family_named(family), i, j));
+}
+
+/* One row per used slot of a one-label family, "prefix value" or "value". */
+static void
+add_family(report *r, GArray *rows, const char *family, unsigned i,
+	   const char *prefix, bool skip_zero, uint64_t whole)
+{
+	const stats_family *f = stats_family_named(family);
+	const stats_dim *d = f->dims[1] != NULL ? f->dims[1] : f->dims[0];
+
+	for (unsigned j = 0; j < d->count; j++) {
+		uint64_t n = f->dims[1] != NULL ? counter(r, family, i, j)
+						: counter(r, family, j, 0);
+		char label[96];
+
+		if (*d->value(j) == '\0' || (n == 0 && skip_zero))
+			continue;
+		if (prefix != NULL)
+			snprintf(label, sizeof label, "%s %s", prefix, d->value(j));
+		else
+			g_strlcpy(label, d->value(j), sizeof label);
+		add_row(rows, label, n, share(n, whole));
+	}
 }
 
 static bool
 build(JsonNode *root, report *r, GError **error)
 {
-	JsonObject *o, *x;
+	g_autoptr(GError) why = NULL;
+	JsonObject *o;
 	section *s;
-	uint64_t total;
+	uint64_t total, declared;
+	stats_histogram *ratio;
 
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)
-	    || !json_object_has_member(json_node_get_object(root), "transactions")) {
+	stats_init(&r->counters);
+	if (!stats_from_json(&r->counters, root, &why)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "not esmtp-milter statistics");
+			    "not esmtp-milter statistics (%s)", why->message);
+		stats_clear(&r->counters);
 		return false;
 	}
 	o = json_node_get_object(root);
-	r->transactions = uint_member(o, "transactions");
-	r->connections = uint_member(o, "connections");
-	r->messages = uint_member(o, "messages");
-	r->octets = uint_member(o, "octets");
 	r->start_time = (int64_t)uint_member(o, "start_time");
 	r->time = (int64_t)uint_member(o, "time");
+	r->transactions = counter(r, "transactions", 0, 0);
+	r->connections = counter(r, "connections", 0, 0);
+	r->messages = counter(r, "messages", 0, 0);
+	r->octets = counter(r, "octets", 0, 0);
 	r->sections = g_ptr_array_new_with_free_func(section_free);
 
 	s = new_section(r, "Greetings (share of sessions)", "greetings");
-	x = obj_member(o, "greetings");
-	total = uint_member(x, "ehlo") + uint_member(x, "helo")
-		+ uint_member(x, "unknown");
-	add_row(s->rows, "EHLO", uint_member(x, "ehlo"),
-		share(uint_member(x, "ehlo"), total));
-	add_row(s->rows, "HELO", uint_member(x, "helo"),
-		share(uint_member(x, "helo"), total));
-	add_row(s->rows, "unknown (MTA gives no sign)", uint_member(x, "unknown"),
-		share(uint_member(x, "unknown"), total));
+	total = 0;
+	for (unsigned g = 0; g < GREETING_COUNT; g++)
+		total += counter(r, "greetings", g, 0);
+	add_row(s->rows, "EHLO", counter(r, "greetings", GREETING_EHLO, 0),
+		share(counter(r, "greetings", GREETING_EHLO, 0), total));
+	add_row(s->rows, "HELO", counter(r, "greetings", GREETING_HELO, 0),
+		share(counter(r, "greetings", GREETING_HELO, 0), total));
+	add_row(s->rows, "unknown (MTA gives no sign)",
+		counter(r, "greetings", GREETING_UNKNOWN, 0),
+		share(counter(r, "greetings", GREETING_UNKNOWN, 0), total));
 
 	s = new_section(r, "Parameters (share of transactions)", "parameters");
-	x = obj_member(o, "parameters");
-	add_members(s->rows, obj_member(x, "mail"), "MAIL", true, r->transactions);
-	add_members(s->rows, obj_member(x, "rcpt"), "RCPT", true, r->transactions);
+	for (unsigned c = 0; c < CMD_COUNT; c++)
+		add_family(r, s->rows, "parameters", c,
+			   esmtp_command_name((esmtp_command)c), true,
+			   r->transactions);
 
 	s = new_section(r, "BODY (share of transactions)", "body_types");
-	add_members(s->rows, obj_member(o, "body_types"), NULL, false,
-		    r->transactions);
+	add_family(r, s->rows, "body_types", 0, NULL, false, r->transactions);
 
 	s = new_section(r, "SIZE honesty (actual / declared size)", "size_honesty");
-	x = obj_member(o, "size_declared");
-	add_row(s->rows, "transactions declaring SIZE", uint_member(x, "yes"),
-		share(uint_member(x, "yes"), r->transactions));
-	x = obj_member(o, "size_ratio");
-	{
-		JsonArray *b = array_member(x, "buckets");
-		uint64_t n = uint_member(x, "count");
-		double prev = -1;
+	declared = counter(r, "size_declared", 1, 0);
+	add_row(s->rows, "transactions declaring SIZE", declared,
+		share(declared, r->transactions));
+	ratio = &r->counters.size_ratio;
+	for (unsigned i = 0; i <= ratio->nbounds; i++) {
+		char label[64];
+		uint64_t n = stats_get(&ratio->buckets[i]);
 
-		for (guint i = 0; b != NULL && i < json_array_get_length(b); i++) {
-			JsonObject *e = json_array_get_object_element(b, i);
-			JsonNode *le = e != NULL ? json_object_get_member(e, "le") : NULL;
-			char label[64];
-
-			if (le == NULL)
-				continue;
-			ratio_label(le, prev, label, sizeof label);
-			add_row(s->rows, label, uint_member(e, "count"),
-				share(uint_member(e, "count"), n));
-			if (JSON_NODE_HOLDS_VALUE(le)
-			    && json_node_get_value_type(le) != G_TYPE_STRING)
-				prev = json_node_get_double(le);
-		}
+		add_row(s->rows, ratio_label(ratio, i, label, sizeof label), n,
+			share(n, stats_get(&ratio->count)));
 	}
 
 	s = new_section(r, "Violations by rule and action", "violations");
-	x = obj_member(o, "violations");
-	{
-		g_autoptr(GList) rules = x != NULL ? json_object_get_members(x) : NULL;
+	for (unsigned rule = 0; rule < RULE_COUNT; rule++) {
+		char prefix[32];
 
-		for (GList *l = rules; l != NULL; l = l->next) {
-			char rule[32];
-
-			snprintf(rule, sizeof rule, "%-22s", (char *)l->data);
-			add_members(s->rows, obj_member(x, l->data), rule, true,
-				    r->transactions);
-		}
+		snprintf(prefix, sizeof prefix, "%-22s", rule_token(rule));
+		add_family(r, s->rows, "violations", rule, prefix, true,
+			   r->transactions);
 	}
 
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
-	add_members(s->rows, obj_member(o, "verdicts"), NULL, false,
-		    r->transactions);
+	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
 
-	x = obj_member(o, "top_clients");
-	r->top_transactions = array_member(x, "by_transactions");
-	r->top_violations = array_member(x, "by_violations");
+	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
+						   r->top_transactions);
+	r->n_top_violations = stats_top_snapshot(&r->counters.top_violations,
+						 r->top_violations);
 	return true;
 }
 
 static void
-text_top(GString *out, const char *title, JsonArray *a)
+report_free(report *r)
 {
-	guint n = a != NULL ? MIN(json_array_get_length(a), 10u) : 0;
+	g_ptr_array_unref(r->sections);
+	stats_clear(&r->counters);
+}
 
+static void
+text_top(GString *out, const char *title, const stats_top_entry *e,
+	 unsigned n)
+{
 	g_string_append_printf(out, "\n%s\n", title);
 	if (n == 0) {
 		g_string_append(out, "  (none)\n");
 		return;
 	}
-	for (guint i = 0; i < n; i++) {
-		JsonObject *e = json_array_get_object_element(a, i);
+	for (unsigned i = 0; i < MIN(n, 10u); i++) {
 		char count[32];
 
-		report_human_count(uint_member(e, "count"), count, sizeof count);
-		g_string_append_printf(out, "  %-40s %8s  %s\n",
-			json_object_get_string_member_with_default(e, "address", "?"),
-			count,
-			json_object_get_string_member_with_default(e, "helo", ""));
+		report_human_count(e[i].count, count, sizeof count);
+		g_string_append_printf(out, "  %-40s %8s  %s\n", e[i].address,
+				       count, e[i].helo);
 	}
 }
 
 bool
-report_text(JsonNode *stats, GString *out, GError **error)
+report_text(JsonNode *doc, GString *out, GError **error)
 {
 	report r = {0};
 	char a[32], b[32], c[32], d[32];
 
-	if (!build(stats, &r, error))
+	if (!build(doc, &r, error))
 		return false;
 	report_human_count(r.connections, a, sizeof a);
 	report_human_count(r.transactions, b, sizeof b);
@@ -323,30 +309,40 @@ report_text(JsonNode *stats, GString *out, GError **error)
 					       rw->label, count, rw->percent);
 		}
 	}
-	text_top(out, "Top clients by transactions", r.top_transactions);
-	text_top(out, "Top clients by violations", r.top_violations);
-	g_ptr_array_unref(r.sections);
+	text_top(out, "Top clients by transactions", r.top_transactions,
+		 r.n_top_transactions);
+	text_top(out, "Top clients by violations", r.top_violations,
+		 r.n_top_violations);
+	report_free(&r);
 	return true;
 }
 
 static void
-json_top(JsonBuilder *jb, const char *name, JsonArray *a)
+json_top(JsonBuilder *jb, const char *name, const stats_top_entry *e,
+	 unsigned n)
 {
 	json_builder_set_member_name(jb, name);
 	json_builder_begin_array(jb);
-	for (guint i = 0; a != NULL && i < json_array_get_length(a); i++)
-		json_builder_add_value(jb, json_node_copy(
-			json_array_get_element(a, i)));
+	for (unsigned i = 0; i < n; i++) {
+		json_builder_begin_object(jb);
+		json_builder_set_member_name(jb, "address");
+		json_builder_add_string_value(jb, e[i].address);
+		json_builder_set_member_name(jb, "helo");
+		json_builder_add_string_value(jb, e[i].helo);
+		json_builder_set_member_name(jb, "count");
+		json_builder_add_int_value(jb, (gint64)e[i].count);
+		json_builder_end_object(jb);
+	}
 	json_builder_end_array(jb);
 }
 
 JsonNode *
-report_json(JsonNode *stats, GError **error)
+report_json(JsonNode *doc, GError **error)
 {
 	g_autoptr(JsonBuilder) jb = json_builder_new();
 	report r = {0};
 
-	if (!build(stats, &r, error))
+	if (!build(doc, &r, error))
 		return NULL;
 	json_builder_begin_object(jb);
 	json_builder_set_member_name(jb, "sessions");
@@ -376,9 +372,11 @@ report_json(JsonNode *stats, GError **error)
 		}
 		json_builder_end_array(jb);
 	}
-	json_top(jb, "top_clients_by_transactions", r.top_transactions);
-	json_top(jb, "top_clients_by_violations", r.top_violations);
+	json_top(jb, "top_clients_by_transactions", r.top_transactions,
+		 r.n_top_transactions);
+	json_top(jb, "top_clients_by_violations", r.top_violations,
+		 r.n_top_violations);
 	json_builder_end_object(jb);
-	g_ptr_array_unref(r.sections);
+	report_free(&r);
 	return json_builder_get_root(jb);
 }
