@@ -32,9 +32,9 @@ def rules_from_daemon():
     last = None
     for line in out.splitlines():
         m = re.match(r"# (\w+) +(\S+) +(\w+) +(.*)$", line)
-        if m and not line.startswith("# rules:"):
+        codes = CODE.findall(line)
+        if m and len(codes) >= 2:
             token, stages, action, replies = m.groups()
-            codes = CODE.findall(replies)
             rules[token] = {"stages": set(stages.split(",")), "action": action,
                             "permanent": set(codes[:-1]), "tempfail": codes[-1],
                             "extra": set()}

@@ -7,6 +7,7 @@
 #define ESMTP_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum {
 	RULE_PARAM_SYNTAX,
@@ -55,11 +56,19 @@ typedef struct {
 	/* A different permanent reply at RCPT, or code == NULL. */
 	smtp_reply_code reject_rcpt;
 	const char *description;
+	/* The reply text, with {name} for each fact the rule's caller gives. */
+	const char *text;
 } rule_def;
 
 extern const rule_def rule_table[RULE_COUNT];
 
 const char *rule_token(rule_id rule);
+/*
+ * The rule's reply text from its template: each {name} replaced by the
+ * value given for name in facts ("name", "value", ..., NULL), then
+ * " (token)". Writes at most len octets into buf, the caller's.
+ */
+void rule_text(rule_id rule, const char *const *facts, char *buf, size_t len);
 bool rule_from_token(const char *token, rule_id *out);
 
 const char *action_name(rule_action action);

@@ -133,7 +133,8 @@ config_dump_rules(const esmtp_config *c)
 	GString *out = g_string_new(NULL);
 
 	g_string_append(out,
-		"# rules: token, stages, action in force, reject reply, tempfail reply\n");
+		"# rules: token, stages, action in force, reject reply, tempfail reply;\n"
+		"# each {fact} in a reply text is filled in from the command\n");
 	for (unsigned r = 0; r < RULE_COUNT; r++) {
 		const rule_def *def = &rule_table[r];
 		g_autofree char *stages = rule_stages_text(def);
@@ -155,6 +156,8 @@ config_dump_rules(const esmtp_config *c)
 				       ? "log (dry_run)" : action_name(a),
 				       reject, def->tempfail.code,
 				       def->tempfail.enhanced);
+		g_string_append_printf(out, "#   reply text: %s (%s)\n", def->text,
+				       def->token);
 		for (size_t i = 0; i < registry_count; i++) {
 			const registry_entry *row = &registry_table[i];
 

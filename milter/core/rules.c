@@ -4,6 +4,7 @@
  */
 #include "rules.h"
 
+#include <string.h>
 #include <glib.h>
 
 #include "name_code.h"
@@ -11,47 +12,60 @@
 const rule_def rule_table[RULE_COUNT] = {
 	[RULE_PARAM_SYNTAX] = {"param_syntax", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"a parameter breaks the RFC 5321 esmtp-param syntax"},
+		"a parameter breaks the RFC 5321 esmtp-param syntax",
+		"parameter {param}: {why}"},
 	[RULE_PARAM_UNREGISTERED] = {"param_unregistered",
 		STAGE_MAIL | STAGE_RCPT, ACTION_REJECT, {"555", "5.5.4"},
 		{"455", "4.5.0"}, {NULL, NULL},
-		"a keyword that is neither registered nor private"},
+		"a keyword that is neither registered nor private",
+		"{keyword} is not a registered {command} parameter"},
 	[RULE_PARAM_PRIVATE] = {"param_private", STAGE_MAIL | STAGE_RCPT,
 		ACTION_IGNORE, {"555", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"a private keyword starting with X"},
+		"a private keyword starting with X",
+		"private parameter {keyword} is not accepted"},
 	[RULE_PARAM_DUPLICATE] = {"param_duplicate", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"the same keyword twice in one command"},
+		"the same keyword twice in one command",
+		"parameter {keyword} given more than once"},
 	[RULE_PARAM_MISPLACED] = {"param_misplaced", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"555", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"a registered keyword on the wrong command"},
+		"a registered keyword on the wrong command",
+		"{keyword} is not a {command} parameter ({rfc})"},
 	[RULE_PARAM_VALUE] = {"param_value", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"a registered keyword with a value its RFC does not allow"},
+		"a registered keyword with a value its RFC does not allow",
+		"{param}: {why}"},
 	[RULE_PARAM_WITHOUT_EHLO] = {"param_without_ehlo",
 		STAGE_MAIL | STAGE_RCPT, ACTION_LOG, {"555", "5.5.4"},
 		{"455", "4.5.0"}, {NULL, NULL},
-		"parameters in a session that greeted with HELO"},
+		"parameters in a session that greeted with HELO",
+		"ESMTP parameters after HELO instead of EHLO"},
 	[RULE_SIZE_SYNTAX] = {"size_syntax", STAGE_MAIL, ACTION_REJECT,
 		{"501", "5.5.4"}, {"455", "4.5.0"}, {NULL, NULL},
-		"a SIZE value that is not 1 to 20 digits"},
+		"a SIZE value that is not 1 to 20 digits",
+		"{param}: {why}"},
 	[RULE_SIZE_LIMIT] = {"size_limit", STAGE_MAIL | STAGE_RCPT,
 		ACTION_REJECT, {"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
-		"a declared SIZE above the limit that applies"},
+		"a declared SIZE above the limit that applies",
+		"declared SIZE {declared} exceeds the limit of {limit}{scope}"},
 	[RULE_SIZE_OVERRUN] = {"size_overrun", STAGE_EOM, ACTION_REJECT,
 		{"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
-		"an actual size above the declared SIZE beyond the tolerance"},
+		"an actual size above the declared SIZE beyond the tolerance",
+		"message size {actual} exceeds the declared SIZE {declared}"},
 	[RULE_SIZE_ACTUAL_LIMIT] = {"size_actual_limit", STAGE_EOM,
 		ACTION_REJECT, {"552", "5.3.4"}, {"452", "4.3.1"}, {NULL, NULL},
-		"an actual size above the limit that applies"},
+		"an actual size above the limit that applies",
+		"message size {actual} exceeds the limit of {limit}{scope}"},
 	[RULE_BODY_8BIT_UNDECLARED] = {"body_8bit_undeclared", STAGE_EOM,
 		ACTION_LOG, {"554", "5.6.0"}, {"451", "4.6.0"}, {NULL, NULL},
 		"8-bit octets in the body without BODY=8BITMIME or "
-		"BINARYMIME, or in the header without SMTPUTF8"},
+		"BINARYMIME, or in the header without SMTPUTF8",
+		"8-bit octets in the {part} without {extension}"},
 	[RULE_UTF8_UNDECLARED] = {"utf8_undeclared", STAGE_MAIL | STAGE_RCPT,
 		ACTION_LOG, {"550", "5.6.7"}, {"451", "4.6.7"},
 		{"553", "5.6.7"},
-		"non-ASCII envelope addresses without SMTPUTF8"},
+		"non-ASCII envelope addresses without SMTPUTF8",
+		"non-ASCII {role} address without SMTPUTF8"},
 };
 
 static const name_code action_names[] = {
@@ -62,6 +76,54 @@ static const name_code action_names[] = {
 static const name_code stage_names[] = {
 	{"mail", STAGE_MAIL}, {"rcpt", STAGE_RCPT}, {"eom", STAGE_EOM},
 };
+
+/* Appends at most n octets of src to buf (len octets, NUL kept). */
+static void
+append(char *buf, size_t len, size_t *used, const char *src, size_t n)
+{
+	size_t room = *used + 1 < len ? len - *used - 1 : 0;
+
+	if (n > room)
+		n = room;
+	memcpy(buf + *used, src, n);
+	*used += n;
+	buf[*used] = '\0';
+}
+
+void
+rule_text(rule_id rule, const char *const *facts, char *buf, size_t len)
+{
+	const char *t = (unsigned)rule < RULE_COUNT ? rule_table[rule].text : "";
+	size_t used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	while (*t != '\0') {
+		const char *close = *t == '{' ? strchr(t, '}') : NULL;
+		const char *value = "?";
+		size_t name_len;
+
+		if (close == NULL) {
+			append(buf, len, &used, t++, 1);
+			continue;
+		}
+		name_len = (size_t)(close - t - 1);
+		for (size_t i = 0; facts != NULL && facts[i] != NULL
+		     && facts[i + 1] != NULL; i += 2) {
+			if (strlen(facts[i]) == name_len
+			    && strncmp(facts[i], t + 1, name_len) == 0) {
+				value = facts[i + 1];
+				break;
+			}
+		}
+		append(buf, len, &used, value, strlen(value));
+		t = close + 1;
+	}
+	append(buf, len, &used, " (", 2);
+	append(buf, len, &used, rule_token(rule), strlen(rule_token(rule)));
+	append(buf, len, &used, ")", 1);
+}
 
 const char *
 rule_token(rule_id rule)

@@ -148,23 +148,31 @@ reply_for(rule_id rule, rule_action action, rule_stage stage,
 	return def->reject;
 }
 
-/* A rule fired: record, count, log, and let it decide the reply. */
-static void G_GNUC_PRINTF(4, 5)
-fire(command_ctx *cx, rule_id rule, const registry_entry *row,
-     const char *fmt, ...)
+/*
+ * A rule fired: record, count, log, and let it decide the reply. The
+ * arguments after row are the facts for the rule's text template, name
+ * and value pairs ending with NULL.
+ */
+static void G_GNUC_NULL_TERMINATED
+fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 {
 	session_conn *c = cx->conn;
 	session_violation *v = &c->msg.violations[rule];
 	session_result *res = cx->result;
-	char detail[SESSION_TEXT_MAX - 32], text[SESSION_TEXT_MAX];
+	const char *facts[17];
+	char text[SESSION_TEXT_MAX];
 	bool exempted;
 	rule_action action = effective_action(c, rule, &exempted);
+	size_t n = 0;
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_start(ap, row);
+	while (n + 2 < G_N_ELEMENTS(facts)
+	       && (facts[n] = va_arg(ap, const char *)) != NULL)
+		facts[n + 1] = va_arg(ap, const char *), n += 2;
 	va_end(ap);
-	snprintf(text, sizeof text, "%s (%s)", detail, rule_token(rule));
+	facts[n] = NULL;
+	rule_text(rule, facts, text, sizeof text);
 
 	if (!v->fired || action < v->action) {
 		v->action = action;
@@ -194,6 +202,24 @@ fire(command_ctx *cx, rule_id rule, const registry_entry *row,
 	res->rule = rule;
 	res->reply = reply_for(rule, action, cx->stage, row);
 	g_strlcpy(res->text, text, sizeof res->text);
+}
+
+/* A number as text, in the caller's buffer. */
+static const char *
+number(char buf[24], guint64 n)
+{
+	snprintf(buf, 24, "%" G_GUINT64_FORMAT, n);
+	return buf;
+}
+
+static void
+fire_size_limit(command_ctx *cx, guint64 declared, size_limit lim)
+{
+	char declared_text[24], limit_text[24];
+
+	fire(cx, RULE_SIZE_LIMIT, NULL, "declared", number(declared_text, declared),
+	     "limit", number(limit_text, lim.octets),
+	     "scope", size_limit_phrase(lim.source), NULL);
 }
 
 static bool
@@ -281,7 +307,7 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 	const char *why = "";
 	char val[72], token[72];
 	/* a keyword that parsed is letters, digits and "-": bound it only */
-	int kwlen = (int)MIN(p->keyword_len, 40);
+	char kw[41], param[120];
 	bool dup;
 
 	/* RFC 6531 3.3: UTF-8 in a value only with SMTPUTF8 */
@@ -293,12 +319,13 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 		count_param(c, cx->cmd, STATS_PARAM_INVALID);
 		if (log_params)
 			session_log_param(&c->msg, p, NULL);
-		fire(cx, RULE_PARAM_SYNTAX, NULL, "parameter %s: %s", token,
-		     esmtp_param_status_text(st));
+		fire(cx, RULE_PARAM_SYNTAX, NULL, "param", token, "why",
+		     esmtp_param_status_text(st), NULL);
 		return;
 	}
 	if (log_params)
 		session_log_param(&c->msg, p, row);
+	session_sanitize(kw, sizeof kw, p->keyword, MIN(p->keyword_len, 40));
 	if (row != NULL) {
 		guint32 bit = 1u << registry_index(row);
 
@@ -312,34 +339,31 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 		dup = unregistered_seen(earlier, nearlier, p);
 	}
 	if (dup) {
-		fire(cx, RULE_PARAM_DUPLICATE, row,
-		     "parameter %.*s given more than once", kwlen, p->keyword);
+		fire(cx, RULE_PARAM_DUPLICATE, row, "keyword", kw, NULL);
 		return;
 	}
 	if (row == NULL) {
 		if (esmtp_keyword_is_private(p->keyword, p->keyword_len))
-			fire(cx, RULE_PARAM_PRIVATE, NULL,
-			     "private parameter %.*s is not accepted", kwlen,
-			     p->keyword);
+			fire(cx, RULE_PARAM_PRIVATE, NULL, "keyword", kw, NULL);
 		else
-			fire(cx, RULE_PARAM_UNREGISTERED, NULL,
-			     "%.*s is not a registered %s parameter", kwlen,
-			     p->keyword, esmtp_command_name(cx->cmd));
+			fire(cx, RULE_PARAM_UNREGISTERED, NULL, "keyword", kw,
+			     "command", esmtp_command_name(cx->cmd), NULL);
 		return;
 	}
 	if (!(row->commands & (1u << cx->cmd))) {
-		fire(cx, RULE_PARAM_MISPLACED, row, "%s is not a %s parameter (%s)",
-		     row->keyword, esmtp_command_name(cx->cmd), row->rfc);
+		fire(cx, RULE_PARAM_MISPLACED, row, "keyword", row->keyword,
+		     "command", esmtp_command_name(cx->cmd), "rfc", row->rfc,
+		     NULL);
 		return;
 	}
 	if (!registry_check_value(row, p->value, p->value_len, &value, &why)) {
 		session_sanitize(val, sizeof val, p->value, p->value_len);
 		if (p->value != NULL)
-			fire(cx, row->bad_value_rule, row, "%s=%s: %s",
-			     row->keyword, val, why);
+			snprintf(param, sizeof param, "%s=%s", row->keyword, val);
 		else
-			fire(cx, row->bad_value_rule, row, "%s: %s",
-			     row->keyword, why);
+			g_strlcpy(param, row->keyword, sizeof param);
+		fire(cx, row->bad_value_rule, row, "param", param, "why", why,
+		     NULL);
 		return;
 	}
 	if (cx->cmd == CMD_MAIL)
@@ -379,8 +403,7 @@ check_params(command_ctx *cx, char **argv)
 			    log_params);
 	}
 	if (nparams > 0 && c->greeting == GREETING_HELO)
-		fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL,
-		     "ESMTP parameters after HELO instead of EHLO");
+		fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL, NULL);
 }
 
 static greeting_type
@@ -425,18 +448,13 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 
 	check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8)
-		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
-		     "non-ASCII sender address without SMTPUTF8");
+		fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "sender", NULL);
 
 	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
 	m->mail_limit = size_limit_for_mail(c->config, &c->client, domain);
 	if (m->size_declared && m->mail_limit.source != LIMIT_NONE
 	    && m->size_value > m->mail_limit.octets)
-		fire(&cx, RULE_SIZE_LIMIT, NULL,
-		     "declared SIZE %" G_GUINT64_FORMAT
-		     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
-		     m->size_value, m->mail_limit.octets,
-		     size_limit_phrase(m->mail_limit.source));
+		fire_size_limit(&cx, m->size_value, m->mail_limit);
 
 	if (c->stats != NULL) {
 		stats_add(&c->stats->body_types[m->body], 1);
@@ -467,17 +485,14 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 
 	check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8)
-		fire(&cx, RULE_UTF8_UNDECLARED, NULL,
-		     "non-ASCII recipient address without SMTPUTF8");
+		fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "recipient",
+		     NULL);
 
 	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
 	lim = size_limit_for_rcpt(c->config, m->mail_limit, domain);
 	if (m->size_declared && lim.source == LIMIT_RECIPIENT
 	    && m->size_value > lim.octets)
-		fire(&cx, RULE_SIZE_LIMIT, NULL,
-		     "declared SIZE %" G_GUINT64_FORMAT
-		     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
-		     m->size_value, lim.octets, size_limit_phrase(lim.source));
+		fire_size_limit(&cx, m->size_value, lim);
 
 	if (res->stop) {
 		m->rcpts_rejected++;
@@ -587,6 +602,7 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 	settle_added_headers(m);
 
 	if (m->content.seen) {
+		char actual_text[24], limit_text[24], declared_text[24];
 		guint64 actual = content_size(&m->content);
 		size_limit lim = m->eom_limit_set ? m->eom_limit : m->mail_limit;
 
@@ -603,22 +619,22 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 		}
 		if (lim.source != LIMIT_NONE && actual > lim.octets)
 			fire(&cx, RULE_SIZE_ACTUAL_LIMIT, NULL,
-			     "message size %" G_GUINT64_FORMAT
-			     " exceeds the limit of %" G_GUINT64_FORMAT "%s",
-			     actual, lim.octets, size_limit_phrase(lim.source));
+			     "actual", number(actual_text, actual),
+			     "limit", number(limit_text, lim.octets),
+			     "scope", size_limit_phrase(lim.source), NULL);
 		if (m->size_declared
 		    && size_overrun(c->config, m->size_value, actual))
 			fire(&cx, RULE_SIZE_OVERRUN, NULL,
-			     "message size %" G_GUINT64_FORMAT
-			     " exceeds the declared SIZE %" G_GUINT64_FORMAT,
-			     actual, m->size_value);
+			     "actual", number(actual_text, actual),
+			     "declared", number(declared_text, m->size_value),
+			     NULL);
 		if (m->content.body_8bit && m->body != BODY_8BITMIME
 		    && m->body != BODY_BINARYMIME)
-			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL,
-			     "8-bit octets in the body without BODY=8BITMIME");
+			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL, "part", "body",
+			     "extension", "BODY=8BITMIME", NULL);
 		else if (m->content.header_8bit && !m->smtputf8)
-			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL,
-			     "8-bit octets in the header without SMTPUTF8");
+			fire(&cx, RULE_BODY_8BIT_UNDECLARED, NULL, "part",
+			     "header", "extension", "SMTPUTF8", NULL);
 	} else if (c->stats != NULL) {
 		stats_add(&c->stats->messages, 1);
 	}
