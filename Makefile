@@ -149,11 +149,12 @@ esmtp-milter-stats: $(REPORT_OBJ)
 $(BUILD)/san/esmtp-milter: $(SAN_DAEMON_OBJ)
 	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(DAEMON_LIBS)
 
-$(BUILD)/%.o: %.c
+# every object also depends on this Makefile: new flags rebuild everything
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(HARDEN) -c -o $@ $<
 
-$(BUILD)/san/%.o: %.c
+$(BUILD)/san/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
