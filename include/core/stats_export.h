@@ -60,6 +60,10 @@ stats_histogram *stats_family_histogram(stats *s, const stats_family *f,
 char *stats_prometheus_text(stats *s);
 JsonNode *stats_to_json(stats *s);
 char *stats_json_text(stats *s, bool pretty);
+/* A top-clients table as a JSON array member (error: the overestimate). */
+void stats_json_top_entries(JsonBuilder *b, const char *name,
+			    const stats_top_entry *e, unsigned n,
+			    bool with_error);
 /* Adds the saved counts to s (which is normally fresh). */
 bool stats_from_json(stats *s, JsonNode *root, GError **error);
 

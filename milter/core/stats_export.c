@@ -385,25 +385,33 @@ json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
 	json_builder_end_object(b);
 }
 
-static void
-json_top(JsonBuilder *b, const char *name, stats_top *t)
+void
+stats_json_top_entries(JsonBuilder *b, const char *name,
+		       const stats_top_entry *e, unsigned n, bool with_error)
 {
-	stats_top_entry entries[STATS_TOP_K];
-	unsigned n = stats_top_snapshot(t, entries);
-
 	json_builder_set_member_name(b, name);
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < n; i++) {
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "address");
-		json_builder_add_string_value(b, entries[i].address);
+		json_builder_add_string_value(b, e[i].address);
 		json_builder_set_member_name(b, "helo");
-		json_builder_add_string_value(b, entries[i].helo);
-		member_uint(b, "count", entries[i].count);
-		member_uint(b, "error", entries[i].error);
+		json_builder_add_string_value(b, e[i].helo);
+		member_uint(b, "count", e[i].count);
+		if (with_error)
+			member_uint(b, "error", e[i].error);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+}
+
+static void
+json_top(JsonBuilder *b, const char *name, stats_top *t)
+{
+	stats_top_entry entries[STATS_TOP_K];
+
+	stats_json_top_entries(b, name, entries, stats_top_snapshot(t, entries),
+			       true);
 }
 
 JsonNode *

@@ -317,25 +317,6 @@ report_text(JsonNode *doc, GString *out, GError **error)
 	return true;
 }
 
-static void
-json_top(JsonBuilder *jb, const char *name, const stats_top_entry *e,
-	 unsigned n)
-{
-	json_builder_set_member_name(jb, name);
-	json_builder_begin_array(jb);
-	for (unsigned i = 0; i < n; i++) {
-		json_builder_begin_object(jb);
-		json_builder_set_member_name(jb, "address");
-		json_builder_add_string_value(jb, e[i].address);
-		json_builder_set_member_name(jb, "helo");
-		json_builder_add_string_value(jb, e[i].helo);
-		json_builder_set_member_name(jb, "count");
-		json_builder_add_int_value(jb, (gint64)e[i].count);
-		json_builder_end_object(jb);
-	}
-	json_builder_end_array(jb);
-}
-
 JsonNode *
 report_json(JsonNode *doc, GError **error)
 {
@@ -372,10 +353,10 @@ report_json(JsonNode *doc, GError **error)
 		}
 		json_builder_end_array(jb);
 	}
-	json_top(jb, "top_clients_by_transactions", r.top_transactions,
-		 r.n_top_transactions);
-	json_top(jb, "top_clients_by_violations", r.top_violations,
-		 r.n_top_violations);
+	stats_json_top_entries(jb, "top_clients_by_transactions",
+			       r.top_transactions, r.n_top_transactions, false);
+	stats_json_top_entries(jb, "top_clients_by_violations",
+			       r.top_violations, r.n_top_violations, false);
 	json_builder_end_object(jb);
 	report_free(&r);
 	return json_builder_get_root(jb);
