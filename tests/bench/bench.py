@@ -1,134 +1,344 @@
 #!/usr/bin/env python3
-"""make bench: the daemon's cost next to a do-nothing libmilter filter.
+"""make bench: what the daemon costs, measured against do-nothing
+libmilter filters that negotiate exactly what it negotiates, in one run.
 
-Both filters get the same sessions over the milter protocol on a unix
-socket (connect, EHLO, MAIL with SIZE and BODY, two RCPTs, six headers, a
-body in chunks, end of message) from several client threads at once.
-Reported: messages per second, filter CPU per message (from /proc), and
-the peak resident memory. Numbers only; nothing is asserted: this machine
-is shared and noisy, so compare the two rows of one run.
+Rows (each filter started fresh, fed by tests/bench/milterload.c):
+  1. raw, envelope-only policy (end-of-message rules ignore: no headers,
+     no body) against the envelope-only do-nothing filter;
+  2. raw, full policy with 10 KB bodies against the full do-nothing
+     filter; the same over an inet socket with one connection shows the
+     delayed-ACK stall a unix socket avoids;
+  3. concurrency: 1, 100, 1,000, 2,000 connections held open after their
+     first RCPT: peak RSS, threads, heap per connection, errors;
+  4. behind a private Postfix fed by smtp-source (as root): no filter,
+     the do-nothing milter, esmtp-milter;
+  5. the parser alone (parse_bench.c): ns and heap allocations per MAIL
+     command with 0, 3 and 10 parameters.
+Next to each throughput: filter CPU (user + system, all threads, from
+/proc) and context switches per message, and peak RSS. Nothing is
+asserted: the targets are printed beside the figures. The numbers also
+go to WORKDIR/bench.json. BENCH_QUICK=1 runs a subset in under a minute.
 
-usage: bench.py DAEMON NULL_FILTER WORKDIR [MESSAGES] [CLIENTS]
+usage: bench.py TOP BUILDDIR
 """
+import json
 import os
+import re
+import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../milter"))
-import rawmilter  # noqa: E402
+TOP, BUILD = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+DAEMON = os.path.join(TOP, "esmtp-milter")
+NULL = os.path.join(BUILD, "null_filter")
+LOAD = os.path.join(BUILD, "milterload")
+PARSE = os.path.join(BUILD, "parse_bench")
+sys.path.insert(0, os.path.join(TOP, "tests/e2e"))
 
-DAEMON, NULL, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
-MESSAGES = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
-CLIENTS = int(sys.argv[5]) if len(sys.argv) > 5 else 4
-HEADERS = [(b"From", b"a@example.net"), (b"To", b"b@example.org, c@example.org"),
-           (b"Subject", b"a benchmark message"),
-           (b"Date", b"Mon, 23 Nov 2026 12:00:00 +0000"),
-           (b"Message-ID", b"<bench@example.net>"),
-           (b"Received", b"from client.example by mx.example.net;\n\tMon, 23 Nov 2026 12:00:00 +0000")]
-BODY = (b"x" * 76 + b"\r\n") * 130            # about 10 KB
+BASE_CONF = "[milter]\ntrusted_networks =\n[stats]\nlisten =\n"
+ENVELOPE_CONF = BASE_CONF + "[actions]\nsize_overrun = ignore\n" \
+    "size_actual_limit = ignore\nbody_8bit_undeclared = ignore\n"
+results = {"quick": QUICK, "rows": []}
+started = []
 
 
-def cpu_seconds(pid):
-    """User and system CPU seconds of a process so far."""
+def raise_nofile():
+    """Lets a process hold thousands of sockets: the soft descriptor limit
+    up to the hard one (the daemon does not raise it itself yet)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def proc_cpu(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / ticks, int(fields[12]) / ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def peak_rss_kib(pid):
+def proc_status(pid, key):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
 
 
-def one_session(sock):
-    c = rawmilter.Conn(sock)
-    c.negotiate()
-    c.send(b"C", b"client.example\x004\x00\x19192.0.2.7\0")
-    c.send(b"H", b"client.example\0")
-    c.send(b"D", b"M" + rawmilter.args(b"{r}", b"ESMTP", b"i", b"BENCH"))
-    c.ask(b"M", rawmilter.args(b"<a@example.net>", b"SIZE=10500", b"BODY=8BITMIME"))
-    c.ask(b"R", rawmilter.args(b"<b@example.org>", b"NOTIFY=SUCCESS,FAILURE"))
-    c.ask(b"R", rawmilter.args(b"<c@example.org>"))
-    for name, value in HEADERS:
-        c.send(b"L", rawmilter.args(name, value))
-    for i in range(0, len(BODY), 4096):
-        c.send(b"B", BODY[i:i + 4096])
-    reply = c.ask(b"E")
-    assert reply[0] in (b"c", b"a"), reply
-    c.send(b"Q")
-    c.close()
-
-
-def drive(sock):
-    per_client = MESSAGES // CLIENTS
-    errors = []
-
-    def client():
+def proc_switches(pid):
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
         try:
-            for _ in range(per_client):
-                one_session(sock)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(repr(e))
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise SystemExit("bench failed: " + errors[0])
-    return per_client * CLIENTS, time.monotonic() - start
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if "ctxt_switches" in line:
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
 
 
-def run(name, argv, sock):
-    proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    try:
+class Filter:
+    def __init__(self, name, argv, sock):
+        self.name, self.sock = name, sock
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL,
+                                     preexec_fn=raise_nofile)
+        started.append(self.proc.pid)
+        path = sock[5:] if sock.startswith("unix:") else None
         for _ in range(200):
-            if os.path.exists(sock):
+            if path is None or os.path.exists(path):
                 break
             time.sleep(0.05)
-        for _ in range(50):                 # warm up
-            one_session(sock)
-        user0, sys0 = cpu_seconds(proc.pid)
-        n, wall = drive(sock)
-        user1, sys1 = cpu_seconds(proc.pid)
-        user, system = user1 - user0, sys1 - sys0
-        cpu = user + system
-        rss = peak_rss_kib(proc.pid)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-    print("%-20s %8d %8.0f %10.1f %10.1f %10.1f %8d" % (
-        name, n, n / wall, cpu / n * 1e6, user / n * 1e6, system / n * 1e6, rss // 1024))
-    return cpu / n
+        time.sleep(0.2)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def daemon(work, conf, sock):
+    path = os.path.join(work, "esmtp-milter.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return Filter("esmtp-milter", [DAEMON, "-f", "-l", "warning", "-c", path,
+                                   "-p", sock], sock)
+
+
+def null(mode, sock):
+    return Filter("do-nothing (%s)" % mode, [NULL, sock, mode], sock)
+
+
+def load(sock, **kw):
+    argv = [LOAD, "--socket", sock]
+    for k, v in kw.items():
+        argv += ["--" + k, str(v)]
+    out = subprocess.run(argv, capture_output=True, text=True,
+                         preexec_fn=raise_nofile).stdout
+    return json.loads(out)
+
+
+def raw_row(label, f, conf_kind, **kw):
+    """Warm up, then measure one load run with the filter's CPU and
+    context switches."""
+    load(f.sock, connections=2, sessions=20, messages=5)
+    cpu0, sw0 = proc_cpu(f.proc.pid), proc_switches(f.proc.pid)
+    r = load(f.sock, **kw)
+    cpu = proc_cpu(f.proc.pid) - cpu0
+    sw = proc_switches(f.proc.pid) - sw0
+    n = max(r["messages"], 1)
+    row = {"scenario": label, "filter": f.name, "policy": conf_kind,
+           "messages": r["messages"], "msg_per_s": r["msg_per_s"],
+           "p50_us": r["p50_us"], "p99_us": r["p99_us"],
+           "cpu_us_per_msg": cpu * 1e6 / n, "switches_per_msg": sw / n,
+           "peak_rss_kib": proc_status(f.proc.pid, "VmHWM"),
+           "errors": r["errors"], "protocol": r["protocol"]}
+    results["rows"].append(row)
+    return row
+
+
+def show(row):
+    print("  %-30s %-22s %8d %9.0f %8.0f %8.0f %9.1f %7.2f %8d %6d" % (
+        row["scenario"], row["filter"], row["messages"], row["msg_per_s"],
+        row["p50_us"], row["p99_us"], row["cpu_us_per_msg"],
+        row["switches_per_msg"], row["peak_rss_kib"], row["errors"]))
+
+
+def ratio(label, ours, base, target_tp=0.95, target_cpu=1.1):
+    tp = ours["msg_per_s"] / base["msg_per_s"] if base["msg_per_s"] else 0
+    cpu = ours["cpu_us_per_msg"] / base["cpu_us_per_msg"] if base["cpu_us_per_msg"] else 0
+    results.setdefault("ratios", []).append(
+        {"scenario": label, "throughput": tp, "cpu": cpu})
+    print("  ratio %-24s throughput %.2f x (target >= %.2f)   CPU per message %.2f x (target <= %.2f)%s"
+          % (label, tp, target_tp, cpu, target_cpu,
+             "" if tp >= target_tp and cpu <= target_cpu else "   <- missed"))
+
+
+HEAD = "  %-30s %-22s %8s %9s %8s %8s %9s %7s %8s %6s" % (
+    "scenario", "filter", "messages", "msg/s", "p50 us", "p99 us",
+    "CPU us/msg", "sw/msg", "RSS KiB", "errors")
+
+
+def raw_scenarios(work):
+    sessions = 200 if QUICK else 2000
+    common = dict(connections=4, sessions=sessions, messages=5, rcpts=2,
+                  headers=6, body=10240)
+    print("\nRaw milter protocol, unix socket, 4 connections, 5 messages each, 10 KB bodies")
+    print(HEAD)
+    pairs = [("envelope-only policy", ENVELOPE_CONF, "envelope"),
+             ("full policy", BASE_CONF, "full")]
+    for label, conf, mode in pairs:
+        rows = []
+        for make in (lambda s: daemon(work, conf, s), lambda s: null(mode, s)):
+            sock = "unix:" + os.path.join(work, "bench.sock")
+            f = make(sock)
+            try:
+                rows.append(raw_row(label, f, mode, **common))
+            finally:
+                f.stop()
+            show(rows[-1])
+        ratio(label, rows[0], rows[1])
+    # the delayed-ACK stall: one connection over inet against unix
+    print("\nOne connection, full policy: inet socket against unix socket")
+    print(HEAD)
+    port = 20000 + os.getpid() % 20000
+    for sock in ("unix:" + os.path.join(work, "bench.sock"), "inet:%d@127.0.0.1" % port):
+        f = daemon(work, BASE_CONF, sock)
+        try:
+            time.sleep(0.3)
+            row = raw_row("1 connection, " + sock.split(":")[0], f, "full",
+                          connections=1, sessions=4 if QUICK else 10, messages=5,
+                          rcpts=2, headers=6, body=10240)
+        finally:
+            f.stop()
+        show(row)
+
+
+def concurrency(work):
+    counts = [1, 100] if QUICK else [1, 100, 1000, 2000]
+    print("\nConcurrency: connections held open after their first RCPT (full policy)")
+    print("  %-22s %8s %10s %10s %8s %14s %7s" % (
+        "filter", "conns", "idle KiB", "peak KiB", "threads", "heap/conn KiB", "errors"))
+    rows = []
+    for n in counts:
+        for name in ("esmtp-milter", "do-nothing (full)"):
+            sock = "unix:" + os.path.join(work, "hold.sock")
+            f = daemon(work, BASE_CONF, sock) if name == "esmtp-milter" else null("full", sock)
+            try:
+                idle = proc_status(f.proc.pid, "VmRSS")
+                hold = 4 if n >= 1000 else 2
+                gen = subprocess.Popen([LOAD, "--socket", sock, "--connections", str(n),
+                                        "--hold", str(hold), "--messages", "1",
+                                        "--rcpts", "1", "--body", "1000"],
+                                       stdout=subprocess.PIPE, text=True,
+                                       preexec_fn=raise_nofile)
+                started.append(gen.pid)
+                threads = 0
+                deadline = time.time() + hold - 0.5
+                while time.time() < deadline:
+                    threads = max(threads, proc_status(f.proc.pid, "Threads"))
+                    time.sleep(0.1)
+                out = json.loads(gen.communicate(timeout=120)[0])
+                peak = proc_status(f.proc.pid, "VmHWM")
+            finally:
+                f.stop()
+            row = {"scenario": "hold", "filter": name, "connections": n,
+                   "idle_rss_kib": idle, "peak_rss_kib": peak, "threads": threads,
+                   "heap_per_conn_kib": (peak - idle) / n, "errors": out["errors"]}
+            rows.append(row)
+            results["rows"].append(row)
+            print("  %-22s %8d %10d %10d %8d %14.1f %7d" % (
+                name, n, idle, peak, threads, row["heap_per_conn_kib"], out["errors"]))
+    big = [r for r in rows if r["filter"] == "esmtp-milter" and r["connections"] == max(counts)]
+    if big:
+        r = big[0]
+        print("  target: %d connections served with heap <= 64 KiB each: %.1f KiB, %d errors%s"
+              % (r["connections"], r["heap_per_conn_kib"], r["errors"],
+                 "" if r["heap_per_conn_kib"] <= 64 and r["errors"] == 0 else "   <- missed"))
+
+
+def postfix(work):
+    if os.geteuid() != 0 or shutil.which("smtp-source") is None and not os.path.exists("/usr/sbin/smtp-source"):
+        print("\nBehind Postfix: skipped (needs root and Postfix's smtp-source)")
+        return
+    import e2e
+    e2e.DAEMON = DAEMON
+    messages = 300 if QUICK else 2000
+    print("\nBehind a private Postfix: smtp-source, 10 sessions, %d messages of 10 KB" % messages)
+    print("  %-22s %9s %11s %9s %10s" % ("milter", "msg/s", "CPU us/msg", "sw/msg", "ratio"))
+    base = None
+    for name in ("no filter", "do-nothing (full)", "esmtp-milter"):
+        pw = tempfile.mkdtemp(prefix="pf.", dir=work)
+        os.chmod(pw, 0o755)
+        sock = "unix:" + os.path.join(pw, "milter.sock")
+        f = None
+        if name == "esmtp-milter":
+            f = daemon(pw, BASE_CONF, sock)
+        elif name != "no filter":
+            f = null("full", sock)
+        if f is not None:
+            os.chmod(sock[5:], 0o666)
+
+        class Sock:
+            socket = sock
+        mta = e2e.Postfix(os.path.join(pw, "postfix"), Sock)
+        if f is None:
+            subprocess.run(["postconf", "-c", mta.confdir, "-e", "smtpd_milters="], check=True)
+        mta.start()
+        try:
+            subprocess.run(["/usr/sbin/smtp-source", "-s", "10", "-m", "50", "-l", "10240",
+                            "-f", "a@example.net", "-t", "b@example.org",
+                            "127.0.0.1:%d" % mta.port], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cpu0 = proc_cpu(f.proc.pid) if f else 0
+            sw0 = proc_switches(f.proc.pid) if f else 0
+            t0 = time.monotonic()
+            subprocess.run(["/usr/sbin/smtp-source", "-s", "10", "-m", str(messages),
+                            "-l", "10240", "-f", "a@example.net", "-t", "b@example.org",
+                            "127.0.0.1:%d" % mta.port], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            secs = time.monotonic() - t0
+            cpu = (proc_cpu(f.proc.pid) - cpu0) * 1e6 / messages if f else 0
+            sw = (proc_switches(f.proc.pid) - sw0) / messages if f else 0
+        finally:
+            mta.stop()
+            if f is not None:
+                f.stop()
+        rate = messages / secs
+        base = base or rate
+        row = {"scenario": "postfix", "filter": name, "messages": messages,
+               "msg_per_s": rate, "cpu_us_per_msg": cpu, "switches_per_msg": sw,
+               "ratio_to_no_filter": rate / base}
+        results["rows"].append(row)
+        print("  %-22s %9.0f %11.1f %9.2f %9.2fx" % (name, rate, cpu, sw, rate / base))
+    pf = {r["filter"]: r for r in results["rows"] if r["scenario"] == "postfix"}
+    r = pf["esmtp-milter"]["msg_per_s"] / pf["do-nothing (full)"]["msg_per_s"]
+    results.setdefault("ratios", []).append({"scenario": "postfix", "throughput": r})
+    print("  ratio Postfix + esmtp-milter / Postfix + do-nothing milter: %.2f x (target >= 0.95)%s"
+          % (r, "" if r >= 0.95 else "   <- missed"))
+
+
+def parser():
+    out = json.loads(subprocess.run([PARSE, "20000" if QUICK else "200000"],
+                                    capture_output=True, text=True, check=True).stdout)
+    results["parser"] = out
+    print("\nThe parser alone (session core, MAIL command then abort, log line formatted)")
+    for k in ("params_0", "params_3", "params_10"):
+        print("  %-12s %8.0f ns per command %8.3f allocations per command (target 0)"
+              % (k.replace("params_", "") + " params", out[k]["ns_per_command"],
+                 out[k]["allocations_per_command"]))
 
 
 def main():
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
-    conf = os.path.join(WORK, "bench.conf")
-    with open(conf, "w") as f:
-        f.write("[milter]\ntrusted_networks =\nlog_level = warning\n"
-                "[size]\nmax = 0\n[stats]\nlisten =\n")
-    print("%d messages of %d octets from %d clients at once\n" % (MESSAGES, len(BODY), CLIENTS))
-    print("%-20s %8s %8s %10s %10s %10s %8s" % ("filter", "messages", "msg/s",
-          "CPU us/msg", "user", "system", "RSS MiB"))
-    base = run("do-nothing filter", [NULL, "unix:" + os.path.join(WORK, "null.sock")],
-               os.path.join(WORK, "null.sock"))
-    ours = run("esmtp-milter", [DAEMON, "-f", "-c", conf, "-p",
-                                "unix:" + os.path.join(WORK, "esmtp.sock")],
-               os.path.join(WORK, "esmtp.sock"))
-    print("\ndifference: %+.1f us of CPU per message (%+.0f%%)"
-          % ((ours - base) * 1e6, (ours / base - 1) * 100 if base > 0 else 0))
+    work = tempfile.mkdtemp(prefix="esmtp-milter-bench.", dir="/tmp")
+    os.chmod(work, 0o755)
+    t0 = time.time()
+    try:
+        parser()
+        raw_scenarios(work)
+        concurrency(work)
+        if not QUICK:
+            postfix(work)
+    finally:
+        for pid in started:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(work, ignore_errors=True)
+    results["seconds"] = time.time() - t0
+    with open(os.path.join(BUILD, "bench.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print("\nbench: %.0f s; numbers in %s" % (results["seconds"],
+                                            os.path.join(BUILD, "bench.json")))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,10 @@
 /*
  * The yardstick for make bench: a libmilter filter that does nothing but
- * answer, asking for the same protocol stages as esmtp-milter does with
- * its default rules (headers and body included), so that the difference
- * is the daemon's own work.
+ * answer, negotiating exactly what esmtp-milter negotiates (the same
+ * SMFIP_NR_* and SMFIP_NO* flags, the same macro lists), so that the
+ * difference is the daemon's own work. "full": headers and body, as
+ * esmtp-milter with its default rules; "envelope": neither, as
+ * esmtp-milter with the end-of-message rules set to ignore.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,19 +59,30 @@ noreply_helo(SMFICTX *ctx, char *name)
 	return SMFIS_NOREPLY;
 }
 
+static int envelope_only;
+
 static sfsistat
 negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	  unsigned long f3, unsigned long *pf0, unsigned long *pf1,
 	  unsigned long *pf2, unsigned long *pf3)
 {
-	(void)ctx;
-	(void)f0;
 	(void)f2;
 	(void)f3;
 	*pf0 = 0;
 	*pf1 = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY
 	       | SMFIP_NR_UNKN | SMFIP_NR_DATA | SMFIP_NR_EOH
-	       | (f1 & (SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NOUNKNOWN));
+	       | (f1 & (SMFIP_NODATA | SMFIP_NOEOH));
+	*pf1 |= envelope_only ? f1 & (SMFIP_NOHDRS | SMFIP_NOBODY)
+			      : f1 & SMFIP_HDR_LEADSPC;
+	if (f0 & SMFIF_SETSYMLIST) {
+		*pf0 |= SMFIF_SETSYMLIST;
+		smfi_setsymlist(ctx, SMFIM_CONNECT,
+				"{client_addr} {daemon_addr} v");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM,
+				"i {r} {auth_type} {auth_authen}");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -81,6 +94,7 @@ main(int argc, char **argv)
 	struct smfiDesc desc = {
 		.xxfi_name = "null-filter",
 		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_SETSYMLIST,
 		.xxfi_connect = noreply_connect,
 		.xxfi_helo = noreply_helo,
 		.xxfi_envfrom = cont_args,
@@ -91,10 +105,13 @@ main(int argc, char **argv)
 		.xxfi_negotiate = negotiate,
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: null_filter SOCKET\n");
+	if (argc < 2 || argc > 3
+	    || (argc == 3 && strcmp(argv[2], "full") != 0
+		&& strcmp(argv[2], "envelope") != 0)) {
+		fprintf(stderr, "usage: null_filter SOCKET [full|envelope]\n");
 		return 64;
 	}
+	envelope_only = argc == 3 && strcmp(argv[2], "envelope") == 0;
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(argv[1]) != MI_SUCCESS
 	    || smfi_opensocket(1) != MI_SUCCESS)
 		return 69;
