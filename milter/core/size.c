@@ -131,38 +131,54 @@ size_address_domain(const char *address, char *buf, size_t buflen)
 	return buf;
 }
 
-/* Eight octets at a time: bodies are large and this runs on each chunk. */
+/* Sixteen octets, with GCC's and Clang's vector extension. */
+typedef guint64 octets16 __attribute__((vector_size(16)));
+
+/*
+ * Whether any octet has its high bit set. Bodies are large and this runs
+ * on every chunk: 256 octets at a time are ORed together sixteen at once
+ * (vector instructions where the machine has them) with one test each;
+ * what is left, eight at a time.
+ */
 static bool
 has_8bit(const unsigned char *p, size_t len)
 {
+	const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+	guint64 word, acc = 0;
 	size_t i = 0;
 
-	for (; i + 8 <= len; i += 8) {
-		guint64 word;
+	for (; i + 256 <= len; i += 256) {
+		octets16 v[16], block;
 
-		memcpy(&word, p + i, 8);
-		if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+		memcpy(v, p + i, sizeof v);
+		block = (v[0] | v[1] | v[2] | v[3]) | (v[4] | v[5] | v[6] | v[7])
+			| (v[8] | v[9] | v[10] | v[11])
+			| (v[12] | v[13] | v[14] | v[15]);
+		if ((block[0] | block[1]) & high)
 			return true;
 	}
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&word, p + i, sizeof word);
+		acc |= word;
+	}
 	for (; i < len; i++)
-		if (p[i] & 0x80)
-			return true;
-	return false;
+		acc |= p[i];
+	return (acc & high) != 0;
 }
 
 /* Octets of s on the wire: a bare LF inside a folded value was CRLF. */
 static guint64
 wire_octets(const char *s, bool *eight_bit)
 {
-	guint64 n = 0;
-	unsigned char prev = 0;
+	size_t len = strlen(s);
+	guint64 n = len;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		n += (*p == '\n' && prev != '\r') ? 2 : 1;
-		if (*p & 0x80)
-			*eight_bit = true;
-		prev = *p;
-	}
+	if (has_8bit((const unsigned char *)s, len))
+		*eight_bit = true;
+	for (const char *lf = memchr(s, '\n', len); lf != NULL;
+	     lf = memchr(lf + 1, '\n', len - (size_t)(lf + 1 - s)))
+		if (lf == s || lf[-1] != '\r')
+			n++;
 	return n;
 }
 

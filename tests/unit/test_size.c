@@ -45,6 +45,34 @@ START_TEST(test_content_folded)
 }
 END_TEST
 
+/* The 8-bit scan works in blocks: an octet anywhere in a block counts. */
+START_TEST(test_content_8bit_anywhere)
+{
+	static const size_t at[] = {0, 7, 255, 256, 257, 511, 512, 1000, 1023};
+	unsigned char body[1024];
+
+	memset(body, 'a', sizeof body);
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		content_account a = {0};
+
+		body[at[i]] = 0xc3;
+		content_body(&a, body, sizeof body);
+		ck_assert_msg(a.body_8bit, "8-bit octet at %zu missed", at[i]);
+		body[at[i]] = 'a';
+	}
+	{
+		content_account a = {0};
+
+		content_body(&a, body, sizeof body);
+		ck_assert(!a.body_8bit);
+		content_header(&a, "Subject", "plain text", false);
+		ck_assert(!a.header_8bit);
+		content_header(&a, "Subject", "caf\xc3\xa9", false);
+		ck_assert(a.header_8bit);
+	}
+}
+END_TEST
+
 START_TEST(test_content_chunked_8bit)
 {
 	content_account a = {0}, b = {0};
@@ -218,6 +246,7 @@ size_suite(void)
 	tcase_add_test(tc, test_content_leading_space);
 	tcase_add_test(tc, test_content_folded);
 	tcase_add_test(tc, test_content_chunked_8bit);
+	tcase_add_test(tc, test_content_8bit_anywhere);
 	tcase_add_test(tc, test_content_no_header);
 	tcase_add_test(tc, test_limit_selection);
 	tcase_add_test(tc, test_no_limit);
