@@ -56,6 +56,9 @@ atomic_uint_fast64_t *stats_family_counter(stats *s, const stats_family *f,
 					   unsigned i, unsigned j);
 stats_histogram *stats_family_histogram(stats *s, const stats_family *f,
 					unsigned i);
+/* The slots of a dimension (1 without one); whether slot i is in use. */
+unsigned stats_dim_count(const stats_dim *d);
+bool stats_dim_used(const stats_dim *d, unsigned i);
 
 char *stats_prometheus_text(stats *s);
 JsonNode *stats_to_json(stats *s);
