@@ -69,6 +69,20 @@ expect "a missing named file stops the daemon" 78 "$daemon" -f -c "$work/none.co
 grep_in "the missing file is named" "none.conf" "$work/err"
 expect "a bad file stops the daemon" 78 "$daemon" -f -c "$work/bad.conf" -p "unix:$work/x.sock"
 
+# the soft open files limit is raised to the hard one, and that is logged
+if [ "$(ulimit -H -n)" != unlimited ] && [ "$(ulimit -H -n)" -gt 512 ]; then
+	(ulimit -S -n 512; exec "$daemon" -f -c "$work/good.conf" -p "unix:$work/nofile.sock") 2>"$work/log7" &
+	p7=$!
+	pids="$pids $p7"
+	wait_socket "$work/nofile.sock"
+	soft=$(awk '/^Max open files/ {print $4}' /proc/$p7/limits)
+	if [ "$soft" = "$(ulimit -H -n)" ]; then ok "the open files limit is raised to the hard limit"; else echo "    soft $soft"; bad "the open files limit is raised to the hard limit"; fi
+	grep_in "the raise is logged" "open files limit raised from 512 to " "$work/log7"
+	stop "$p7"
+else
+	echo "SKIP: the hard open files limit leaves nothing to raise"
+fi
+
 # -T: the effective config (a config file itself) and the rule table
 printf '[milter]\ntrusted_networks = 192.0.2.0/24\ndry_run = true\n[size]\nmax = 5\n[size_limits]\nto:lists.example.net = 7\n[actions]\nsize_overrun = tag\n[stats]\nlisten =\n' >"$work/t.conf"
 expect "-T exits 0" 0 "$daemon" -T -c "$work/t.conf"

@@ -18,6 +18,7 @@
 #include <syslog.h>
 #include <sysexits.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -138,6 +139,30 @@ print_effective_config(void)
 	printf("# esmtp-milter %s, from %s\n%s\n%s", ESMTP_MILTER_VERSION,
 	       c->path != NULL ? c->path : "built-in defaults", keys, rules);
 	return EX_OK;
+}
+
+/*
+ * Each milter session holds a descriptor, and the usual soft limit of
+ * 1024 stops new sessions near a thousand: take the hard limit, as far as
+ * it goes, and say so.
+ */
+static void
+raise_open_files(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		log_msg(LOG_WARNING, NULL, "cannot raise the open files limit from %llu: %s",
+			(unsigned long long)was, g_strerror(errno));
+		return;
+	}
+	log_msg(LOG_INFO, NULL, "open files limit raised from %llu to %llu",
+		(unsigned long long)was, (unsigned long long)rl.rlim_cur);
 }
 
 static const char *
@@ -432,6 +457,7 @@ main(int argc, char **argv)
 	    && !lookup_user(config->user, &uid, &gid, &user_name))
 		return EX_NOUSER;
 
+	raise_open_files();
 	sock_path = unix_socket_path(config->socket);
 	if (sock_path != NULL && !clear_stale_socket(sock_path))
 		return EX_UNAVAILABLE;

@@ -49,7 +49,8 @@ started = []
 
 def raise_nofile():
     """Lets a process hold thousands of sockets: the soft descriptor limit
-    up to the hard one (the daemon does not raise it itself yet)."""
+    up to the hard one (the daemon does so itself; the do-nothing filter
+    and the load generator need it too)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
