@@ -48,8 +48,6 @@ CORE_SRC   := $(sort $(wildcard milter/core/*.c))
 DAEMON_SRC := $(sort $(wildcard milter/daemon/*.c))
 REPORT_SRC := $(sort $(wildcard milter/report/*.c))
 UNIT_SRC   := $(wildcard tests/unit/*.c)
-MAN_PAGES  := milter/man/esmtp-milter.8 milter/man/esmtp-milter.conf.5 \
-              milter/man/esmtp-milter-stats.1
 
 BUILD     := build
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -125,7 +123,7 @@ endef
         install uninstall clean
 
 all:
-	$(call need_pc,$(DAEMON_PKGS) $(REPORT_PKGS))
+	$(call need_pc,$(sort $(DAEMON_PKGS) $(REPORT_PKGS)))
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
 
 deps:
