@@ -1,8 +1,10 @@
 /*
  * The policy engine. Each MAIL starts a transaction; its parameters, its
  * recipients and its content are checked against the rule table, and the
- * transaction ends in one log line with a verdict. Replies, texts and log
- * lines are built here so that every rule is testable without libmilter.
+ * transaction ends in one log line with a verdict. The decisions are made
+ * here, the replies come from the rule table (rules.c) and the log lines
+ * are written by session_log.c, so that every rule is testable without
+ * libmilter.
  */
 #include "session.h"
 
@@ -14,7 +16,6 @@
 #include "esmtp_param.h"
 #include "registry.h"
 #include "session_log.h"
-
 
 typedef struct {
 	session_conn *conn;
