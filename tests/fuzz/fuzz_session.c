@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	esmtp_config *cfg;
 	session_conn conn;
 	session_result res;
-	char *text, *save = NULL, *protocol = NULL, *qid = g_strdup("FUZZ");
+	char *text, *save = NULL, *protocol = NULL, *qid;
 	const char *client;
 	net_addr addr;
 
@@ -58,6 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size == 0)
 		return 0;
+	qid = g_strdup("FUZZ");
 	cfg = config_new_defaults();
 	g_array_set_size(cfg->trusted_networks, 0);
 	cfg->size_max = 5000;
