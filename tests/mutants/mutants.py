@@ -13,6 +13,7 @@ is reported, and the run fails.
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -61,11 +62,16 @@ def copy_tree():
 
 
 def sh(cmd, timeout=SUITE_TIMEOUT):
+    """Runs a suite in a process group of its own, so that a mutant that
+    hangs is stopped with every process the suite started."""
+    p = subprocess.Popen(cmd, cwd=SCRATCH, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        r = subprocess.run(cmd, cwd=SCRATCH, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        return r.returncode == 0, r.stdout.decode(errors="replace")
+        out = p.communicate(timeout=timeout)[0]
+        return p.returncode == 0, out.decode(errors="replace")
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return False, "timed out after %d s" % timeout
 
 
@@ -85,14 +91,16 @@ def protocol():
                      if (f.endswith(".lua") and f not in ("lib.lua", "wrapper.lua"))
                      or (f.endswith(".py") and f != "rawmilter.py"))
     procs = [subprocess.Popen(["tests/milter/run.sh", "./esmtp-milter", s], cwd=SCRATCH,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)
              for s in scripts]
     ok, out = True, ""
     for p in procs:
         try:
             text = p.communicate(timeout=SUITE_TIMEOUT)[0].decode(errors="replace")
         except subprocess.TimeoutExpired:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
             text = "timed out"
         if p.returncode != 0:
             ok = False
