@@ -252,7 +252,7 @@ stats-tests: $(BUILD)/san/esmtp-milter esmtp-milter-stats
 # the daemon next to do-nothing filters that negotiate the same, behind
 # Postfix, under held connections, and the parser alone. BENCH_QUICK=1
 # runs a subset in under a minute; build/bench.json keeps the numbers.
-$(BUILD)/null_filter: tests/bench/null_filter.c Makefile
+$(BUILD)/null_filter: tests/bench/null_filter.c include/daemon/milter.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(DAEMON_LIBS)
 

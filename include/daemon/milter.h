@@ -11,4 +11,15 @@
 
 extern struct smfiDesc milter_desc;
 
+/*
+ * The macros the daemon asks the MTA for at each stage (smfi_setsymlist):
+ * the client's and the daemon's addresses and the MTA's version at
+ * connect, the queue id, {r} and the SMTP AUTH facts at MAIL, the queue
+ * id after. make bench's do-nothing filter asks for the same.
+ */
+#define MILTER_MACROS_CONNECT "{client_addr} {daemon_addr} v"
+#define MILTER_MACROS_MAIL "i {r} {auth_type} {auth_authen}"
+#define MILTER_MACROS_RCPT "i"
+#define MILTER_MACROS_EOM "i"
+
 #endif

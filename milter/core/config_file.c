@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <arpa/inet.h>
 
+#include "config_lines.h"
 #include "name_code.h"
 
 static const name_code log_levels[] = {
@@ -50,107 +51,26 @@ typedef struct {
 	GPtrArray *problems;
 } loader;
 
-static bool
-line_is_group(const char *line, size_t len, const char *group)
-{
-	return len == strlen(group) + 2 && line[0] == '['
-	       && strncmp(line + 1, group, len - 2) == 0
-	       && line[len - 1] == ']';
-}
-
-/*
- * The line number of a key (or of the group header when key is NULL):
- * only to point the administrator at the right line.
- */
-static unsigned
-find_line(const char *text, const char *group, const char *key)
-{
-	const char *p = text;
-	bool in_group = false;
-	unsigned lineno = 0;
-
-	while (*p != '\0') {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol != NULL ? (size_t)(eol - p) : strlen(p);
-		g_autofree char *line = g_strstrip(g_strndup(p, len));
-		size_t l = strlen(line);
-
-		lineno++;
-		if (l > 0 && line[0] == '[') {
-			in_group = line_is_group(line, l, group);
-			if (in_group && key == NULL)
-				return lineno;
-		} else if (in_group && key != NULL && l > 0 && line[0] != '#') {
-			char *eq = strchr(line, '=');
-
-			if (eq != NULL) {
-				*eq = '\0';
-				if (strcmp(g_strchomp(line), key) == 0)
-					return lineno;
-			}
-		}
-		if (eol == NULL)
-			break;
-		p = eol + 1;
-	}
-	return 0;
-}
-
 static void G_GNUC_PRINTF(4, 5)
 problem(loader *ld, const char *group, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
-	unsigned line = find_line(ld->text, group, key);
+	unsigned line = config_key_line(ld->text, group, key);
 
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		g_ptr_array_add(ld->problems,
-				g_strdup_printf("%s:%u: %s", ld->path, line, msg));
-	else
-		g_ptr_array_add(ld->problems,
-				g_strdup_printf("%s: %s", ld->path, msg));
+	config_add_problem(ld->problems, ld->path, line, msg);
 }
 
-/* GKeyFile's own parse errors quote the offending line: find its number. */
+/* A GKeyFile parse error, at the line it quotes. */
 static void
 parse_problem(loader *ld, const GError *error)
 {
-	const char *open = strstr(error->message, "\xe2\x80\x9c");
-	const char *close = open != NULL ? strstr(open, "\xe2\x80\x9d") : NULL;
-	unsigned lineno = 0;
-
-	if (open != NULL && close != NULL) {
-		g_autofree char *quoted = g_strndup(open + 3,
-						    (size_t)(close - open - 3));
-		g_auto(GStrv) lines = g_strsplit(ld->text, "\n", -1);
-
-		g_strstrip(quoted);
-		for (unsigned i = 0; lines[i] != NULL; i++) {
-			if (strcmp(g_strstrip(lines[i]), quoted) == 0) {
-				lineno = i + 1;
-				break;
-			}
-		}
-	} else {
-		/* "does not start with a group": the first line that counts */
-		g_auto(GStrv) lines = g_strsplit(ld->text, "\n", -1);
-
-		for (unsigned i = 0; lines[i] != NULL && lineno == 0; i++) {
-			const char *l = g_strstrip(lines[i]);
-
-			if (*l != '\0' && *l != '#')
-				lineno = i + 1;
-		}
-	}
-	if (lineno > 0)
-		g_ptr_array_add(ld->problems, g_strdup_printf("%s:%u: %s",
-				ld->path, lineno, error->message));
-	else
-		g_ptr_array_add(ld->problems, g_strdup_printf("%s: %s",
-				ld->path, error->message));
+	config_add_problem(ld->problems, ld->path,
+			   config_parse_error_line(ld->text, error),
+			   error->message);
 }
 
 static char *

@@ -150,12 +150,10 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	}
 	if (f0 & SMFIF_SETSYMLIST) {
 		actions |= SMFIF_SETSYMLIST;
-		smfi_setsymlist(ctx, SMFIM_CONNECT,
-				"{client_addr} {daemon_addr} v");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-				"i {r} {auth_type} {auth_authen}");
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+		smfi_setsymlist(ctx, SMFIM_CONNECT, MILTER_MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, MILTER_MACROS_MAIL);
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, MILTER_MACROS_RCPT);
+		smfi_setsymlist(ctx, SMFIM_EOM, MILTER_MACROS_EOM);
 	}
 	mc->pflags = proto;
 	log_msg(LOG_DEBUG, NULL,

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <libmilter/mfapi.h>
 
+#include "milter.h"
+
 static sfsistat
 cont(SMFICTX *ctx)
 {
@@ -76,12 +78,10 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 			      : f1 & SMFIP_HDR_LEADSPC;
 	if (f0 & SMFIF_SETSYMLIST) {
 		*pf0 |= SMFIF_SETSYMLIST;
-		smfi_setsymlist(ctx, SMFIM_CONNECT,
-				"{client_addr} {daemon_addr} v");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-				"i {r} {auth_type} {auth_authen}");
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+		smfi_setsymlist(ctx, SMFIM_CONNECT, MILTER_MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, MILTER_MACROS_MAIL);
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, MILTER_MACROS_RCPT);
+		smfi_setsymlist(ctx, SMFIM_EOM, MILTER_MACROS_EOM);
 	}
 	*pf2 = 0;
 	*pf3 = 0;
