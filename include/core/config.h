@@ -53,6 +53,9 @@ typedef struct {
 	/* [actions] */
 	rule_action actions[RULE_COUNT];
 
+	/* [policy] */
+	char *policy_listen;	/* "" = no policy service */
+
 	/* [stats] */
 	char *stats_listen;
 	char *state_file;
@@ -94,6 +97,22 @@ bool config_needs_addheader(const esmtp_config *config);
  * caller frees it.
  */
 char *config_dump(const esmtp_config *config);
+
+/*
+ * A listening socket named as libmilter names them: unix:/PATH (or
+ * local:/PATH), inet:PORT@HOST, inet6:PORT@HOST; HOST may be omitted
+ * for inet (all addresses). Returns false for anything else.
+ */
+typedef struct {
+	bool is_unix;
+	char *path;		/* unix */
+	char *host;		/* inet, inet6; NULL: any */
+	guint port;
+	bool inet6;
+} socket_spec;
+
+bool socket_spec_parse(const char *text, socket_spec *out);
+void socket_spec_clear(socket_spec *spec);
 /*
  * The rule table as comment lines: token, stages, the action in force
  * with this config, the reject and tempfail replies, and the registry

@@ -76,6 +76,8 @@ bool registry_check_value(const registry_entry *row, const char *value,
 /* The row for a keyword (any case), or NULL. */
 const registry_entry *registry_lookup(const char *keyword, size_t len);
 size_t registry_index(const registry_entry *entry);
+/* The row that records an effect (the SIZE row for EFFECT_SIZE). */
+const registry_entry *registry_with_effect(registry_effect effect);
 
 /* "7BIT", "8BITMIME", "BINARYMIME", or "none". */
 const char *registry_body_name(body_type body);

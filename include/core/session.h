@@ -78,6 +78,10 @@ typedef struct {
 	   compared only once the MTA gives it (at the end of message) */
 	char added_msgid_qid[SESSION_QUEUE_ID_MAX];
 	guint64 added_msgid_octets;
+	/* MAIL's parameters and the greeting known then: a HELO learned
+	   later (from the policy service) still judges them */
+	unsigned mail_params;
+	greeting_type mail_greeting;
 	session_violation violations[RULE_COUNT];
 } session_msg;
 
@@ -100,12 +104,23 @@ typedef struct {
 					   address: see session_mta() */
 	unsigned transactions;		/* for the top-clients tables */
 	unsigned violations;
+	bool greeting_counted;
+	/* fed by the Postfix policy service alone: it sees no parameter
+	   but SIZE, no content, and not whether SMTPUTF8 was declared */
+	bool policy_only;
 
 	session_msg msg;
 } session_conn;
 
 void session_init(session_conn *conn, esmtp_config *config, stats *st,
 		  session_log_fn log, void *log_data);
+/*
+ * The same for a session known only from Postfix policy requests: the
+ * service never sees it open or close, so it is not counted among the
+ * open sessions, and its greeting is counted when it is first known.
+ */
+void session_init_policy(session_conn *conn, esmtp_config *config, stats *st,
+			 session_log_fn log, void *log_data);
 /* Logs a pending transaction and releases the config reference. */
 void session_close(session_conn *conn);
 
@@ -123,6 +138,12 @@ void session_connect(session_conn *conn, const char *hostname,
 void session_mta(session_conn *conn, const char *version,
 		 const char *daemon_addr);
 void session_helo(session_conn *conn, const char *name);
+/*
+ * The greeting learned from elsewhere (the policy service's protocol_name
+ * under Postfix); GREETING_UNKNOWN changes nothing. Parameters MAIL gave
+ * before it was known are judged at the next RCPT or end of message.
+ */
+void session_learn_greeting(session_conn *conn, greeting_type greeting);
 void session_mail(session_conn *conn, char **argv,
 		  const session_macros *macros, session_result *result);
 void session_rcpt(session_conn *conn, char **argv, const char *queue_id,
@@ -131,6 +152,9 @@ void session_header(session_conn *conn, const char *name, const char *value);
 void session_body(session_conn *conn, const unsigned char *data, size_t len);
 void session_eom(session_conn *conn, const char *queue_id,
 		 session_result *result);
+/* The end of message when only its size is known (the policy service). */
+void session_eom_sized(session_conn *conn, const char *queue_id,
+		       guint64 octets, session_result *result);
 /* The MTA aborted the transaction (RSET, lost connection, rejection). */
 void session_abort(session_conn *conn);
 void session_unknown(session_conn *conn, const char *command);

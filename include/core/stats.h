@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "esmtp_param.h"
+#include "policy_request.h"
 #include "registry.h"
 #include "rules.h"
 
@@ -40,6 +41,9 @@ enum {
 	STATS_PARAM_SLOTS
 };
 
+/* Policy requests by protocol_state, then those that could not be read. */
+#define STATS_POLICY_BAD POLICY_STATE_COUNT
+
 /* The action column after the real actions: exempt sessions. */
 #define STATS_ACTION_EXEMPT ACTION_COUNT
 
@@ -57,6 +61,7 @@ typedef enum {
 	STATS_STAGE_HEADER,
 	STATS_STAGE_BODY,
 	STATS_STAGE_EOM,
+	STATS_STAGE_POLICY,	/* one Postfix policy request */
 	STATS_STAGE_COUNT
 } stats_stage;
 
@@ -114,6 +119,7 @@ typedef struct {
 	atomic_uint_fast64_t verdicts[VERDICT_COUNT];
 	atomic_uint_fast64_t unknown_commands[UNKNOWN_CMD_COUNT];
 	atomic_uint_fast64_t reloads[2];	/* [0] failed, [1] succeeded */
+	atomic_uint_fast64_t policy_requests[STATS_POLICY_BAD + 1];
 	stats_histogram size_ratio;	/* actual / declared size */
 	stats_histogram message_size;	/* octets */
 	stats_histogram processing[STATS_STAGE_COUNT];	/* seconds */

@@ -1,5 +1,5 @@
 /*
- * Process state shared by the front ends (the libmilter adapter, later
+ * Process state shared by the front ends (the libmilter adapter and
  * the policy listener) and the housekeeping thread: the config that new
  * sessions start with, the statistics, and what a reload does with a
  * newly loaded config. Nothing here knows libmilter.
@@ -17,11 +17,19 @@
 #define ESMTP_PROCESS_H
 
 #include "config.h"
+#include "session_link.h"
 #include "stats.h"
 
 esmtp_config *process_config_acquire(void);
 void process_config_set(esmtp_config *config);
 stats *process_stats(void);
+/*
+ * The milter sessions the policy service can find (NULL until
+ * process_links_start(), which the daemon calls only when the policy
+ * listener runs; the table lives as long as the process).
+ */
+void process_links_start(void);
+session_links *process_links(void);
 void process_reload(esmtp_config *next, const char *path);
 
 #endif

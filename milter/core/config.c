@@ -50,6 +50,7 @@ config_new_defaults(void)
 	g_array_set_clear_func(c->to_limits, domain_limit_clear);
 	for (unsigned i = 0; i < RULE_COUNT; i++)
 		c->actions[i] = rule_table[i].default_action;
+	c->policy_listen = g_strdup("");
 	c->stats_listen = g_strdup("127.0.0.1:9464");
 	c->state_file = g_strdup("");
 	c->summary_interval = 3600;
@@ -76,6 +77,7 @@ config_unref(esmtp_config *c)
 	g_array_unref(c->client_limits);
 	g_array_unref(c->from_limits);
 	g_array_unref(c->to_limits);
+	g_free(c->policy_listen);
 	g_free(c->stats_listen);
 	g_free(c->state_file);
 	g_free(c);
@@ -104,6 +106,8 @@ config_restart_changes(const esmtp_config *a, const esmtp_config *b)
 		{g_strcmp0(a->user, b->user) != 0, "user"},
 		{g_strcmp0(a->pid_file, b->pid_file) != 0, "pid_file"},
 		{a->syslog_facility != b->syslog_facility, "syslog_facility"},
+		{g_strcmp0(a->policy_listen, b->policy_listen) != 0,
+		 "[policy] listen"},
 		{g_strcmp0(a->stats_listen, b->stats_listen) != 0,
 		 "[stats] listen"},
 	};
@@ -170,4 +174,61 @@ config_dump_rules(const esmtp_config *c)
 		}
 	}
 	return g_string_free(out, FALSE);
+}
+
+bool
+socket_spec_parse(const char *text, socket_spec *out)
+{
+	const char *rest, *at;
+	guint64 port;
+
+	memset(out, 0, sizeof *out);
+	if ((rest = g_str_has_prefix(text, "unix:") ? text + 5
+		    : g_str_has_prefix(text, "local:") ? text + 6 : NULL)
+	    != NULL) {
+		if (rest[0] != '/' || rest[1] == '\0')
+			return false;
+		out->is_unix = true;
+		out->path = g_strdup(rest);
+		return true;
+	}
+	if (g_str_has_prefix(text, "inet6:")) {
+		out->inet6 = true;
+		rest = text + 6;
+	} else if (g_str_has_prefix(text, "inet:")) {
+		rest = text + 5;
+	} else {
+		return false;
+	}
+	at = strchr(rest, '@');
+	{
+		g_autofree char *num = g_strndup(rest, at != NULL
+						 ? (gsize)(at - rest)
+						 : strlen(rest));
+
+		if (!g_ascii_string_to_unsigned(num, 10, 1, 65535, &port, NULL))
+			return false;
+	}
+	out->port = (guint)port;
+	if (at != NULL) {
+		const char *h = at + 1;
+		size_t n = strlen(h);
+
+		/* inet6:PORT@[ADDR] as libmilter writes it */
+		if (n > 2 && h[0] == '[' && h[n - 1] == ']')
+			out->host = g_strndup(h + 1, n - 2);
+		else if (n > 0)
+			out->host = g_strdup(h);
+		else
+			return false;
+	}
+	return true;
+}
+
+void
+socket_spec_clear(socket_spec *spec)
+{
+	g_free(spec->path);
+	g_free(spec->host);
+	memset(spec, 0, sizeof *spec);
 }

@@ -132,6 +132,7 @@ typedef enum {
 	KEY_TEXT,		/* char *, any text */
 	KEY_TEXT_SET,		/* char *, not empty */
 	KEY_LISTEN,		/* char *, HOST:PORT or empty */
+	KEY_SOCKET,		/* char *, unix:/PATH, inet:PORT@HOST or empty */
 	KEY_OCTAL,		/* guint, 0 .. max, in octal */
 	KEY_NAME,		/* int, one of names */
 	KEY_BOOL,		/* bool */
@@ -176,6 +177,7 @@ static const config_key config_keys[] = {
 	 NULL, 0},
 	{"size_limits", NULL, KEY_SIZE_LIMIT, 0, G_MAXUINT64, NULL, 0},
 	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0},
+	{"policy", "listen", KEY_SOCKET, FIELD(policy_listen), 0, NULL, 0},
 	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, NULL, 0},
 	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0},
 	{"stats", "summary_interval", KEY_SMALL_NUMBER, FIELD(summary_interval),
@@ -330,6 +332,21 @@ load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
 		g_free(*AT(c, k, char *));
 		*AT(c, k, char *) = g_steal_pointer(&v);
 		return;
+	case KEY_SOCKET: {
+		socket_spec spec;
+
+		if (*v != '\0' && !socket_spec_parse(v, &spec)) {
+			problem(ld, g, key,
+				"%s: \"%s\" is not unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST",
+				key, v);
+			return;
+		}
+		if (*v != '\0')
+			socket_spec_clear(&spec);
+		g_free(*AT(c, k, char *));
+		*AT(c, k, char *) = g_steal_pointer(&v);
+		return;
+	}
 	case KEY_OCTAL:
 		if (!g_ascii_string_to_unsigned(v, 8, 0, k->max, &n, NULL))
 			problem(ld, g, key,
@@ -391,7 +408,8 @@ dump_value(GString *out, const esmtp_config *c, const config_key *k)
 	switch (k->type) {
 	case KEY_TEXT:
 	case KEY_TEXT_SET:
-	case KEY_LISTEN: {
+	case KEY_LISTEN:
+	case KEY_SOCKET: {
 		const char *v = *AT(c, k, char *const);
 
 		g_string_append_printf(out, "%s =%s%s\n", k->key,

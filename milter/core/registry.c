@@ -560,3 +560,12 @@ registry_index(const registry_entry *entry)
 {
 	return (size_t)(entry - registry_table);
 }
+
+const registry_entry *
+registry_with_effect(registry_effect effect)
+{
+	for (size_t i = 0; i < registry_count; i++)
+		if (registry_table[i].effect == effect)
+			return &registry_table[i];
+	return NULL;
+}

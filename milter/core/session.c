@@ -26,9 +26,9 @@ set_queue_id(session_conn *c, const char *queue_id)
 		session_sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
 }
 
-void
-session_init(session_conn *c, esmtp_config *config, stats *st,
-	     session_log_fn log, void *log_data)
+static void
+init(session_conn *c, esmtp_config *config, stats *st, session_log_fn log,
+     void *log_data, bool policy_only)
 {
 	memset(c, 0, sizeof *c);
 	c->config = config_ref(config);
@@ -37,13 +37,29 @@ session_init(session_conn *c, esmtp_config *config, stats *st,
 	c->log_data = log_data;
 	c->log_level = config->log_level;
 	c->greeting = GREETING_UNKNOWN;
+	c->policy_only = policy_only;
 	g_strlcpy(c->client_name, "unknown", sizeof c->client_name);
 	g_strlcpy(c->client_addr, "unknown", sizeof c->client_addr);
 	if (st != NULL) {
 		stats_add(&st->connections, 1);
-		atomic_fetch_add_explicit(&st->active_connections, 1,
-					  memory_order_relaxed);
+		if (!policy_only)
+			atomic_fetch_add_explicit(&st->active_connections, 1,
+						  memory_order_relaxed);
 	}
+}
+
+void
+session_init(session_conn *c, esmtp_config *config, stats *st,
+	     session_log_fn log, void *log_data)
+{
+	init(c, config, st, log, log_data, false);
+}
+
+void
+session_init_policy(session_conn *c, esmtp_config *config, stats *st,
+		    session_log_fn log, void *log_data)
+{
+	init(c, config, st, log, log_data, true);
 }
 
 void
@@ -66,6 +82,32 @@ session_helo(session_conn *c, const char *name)
 	session_sanitize_str(c->helo, sizeof c->helo, name);
 	/* a new greeting: which verb it was is known again only from {r} */
 	c->greeting = GREETING_UNKNOWN;
+}
+
+void
+session_learn_greeting(session_conn *c, greeting_type g)
+{
+	if (g == GREETING_UNKNOWN)
+		return;
+	c->greeting = g;
+	if (c->policy_only && !c->greeting_counted && c->stats != NULL) {
+		c->greeting_counted = true;
+		stats_add(&c->stats->greetings[g], 1);
+	}
+}
+
+/*
+ * MAIL gave parameters while the greeting was unknown, and it is now
+ * known to be HELO: the first stage where both are known judges them.
+ */
+static void
+judge_late_greeting(command_ctx *cx)
+{
+	const session_msg *m = &cx->conn->msg;
+
+	if (m->mail_params > 0 && m->mail_greeting == GREETING_UNKNOWN
+	    && cx->conn->greeting == GREETING_HELO)
+		session_fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL, NULL);
 }
 
 static exempt_kind
@@ -265,8 +307,11 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	if (network_exempt(c) == EXEMPT_NETWORK)
 		m->exempt = EXEMPT_NETWORK;
 
+	for (size_t i = 1; argv[i] != NULL; i++)
+		m->mail_params++;
+	m->mail_greeting = c->greeting;
 	session_check_params(&cx, argv);
-	if (has_8bit(argv[0]) && !m->smtputf8)
+	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "sender", NULL);
 
 	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
@@ -302,8 +347,9 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	set_queue_id(c, queue_id);
 	session_sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
+	judge_late_greeting(&cx);
 	session_check_params(&cx, argv);
-	if (has_8bit(argv[0]) && !m->smtputf8)
+	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "recipient",
 		     NULL);
 
@@ -419,6 +465,8 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 		session_mail(c, (char **)empty_argv, NULL, res);
 	set_queue_id(c, queue_id);
 	settle_added_headers(m);
+	if (!m->violations[RULE_PARAM_WITHOUT_EHLO].fired)
+		judge_late_greeting(&cx);
 
 	if (m->content.seen) {
 		char actual_text[24], limit_text[24], declared_text[24];
@@ -466,6 +514,18 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 }
 
 void
+session_eom_sized(session_conn *c, const char *queue_id, guint64 octets,
+		  session_result *res)
+{
+	if (c->msg.active) {
+		memset(&c->msg.content, 0, sizeof c->msg.content);
+		c->msg.content.seen = true;
+		c->msg.content.body_octets = octets;
+	}
+	session_eom(c, queue_id, res);
+}
+
+void
 session_abort(session_conn *c)
 {
 	session_msg *m = &c->msg;
@@ -495,9 +555,11 @@ session_close(session_conn *c)
 		return;
 	session_abort(c);
 	if (c->stats != NULL) {
-		stats_add(&c->stats->greetings[c->greeting], 1);
-		atomic_fetch_sub_explicit(&c->stats->active_connections, 1,
-					  memory_order_relaxed);
+		if (!c->greeting_counted)
+			stats_add(&c->stats->greetings[c->greeting], 1);
+		if (!c->policy_only)
+			atomic_fetch_sub_explicit(&c->stats->active_connections,
+						  1, memory_order_relaxed);
 		stats_client_done(c->stats, c->client_addr, c->helo,
 				  c->transactions, c->violations);
 	}

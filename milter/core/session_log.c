@@ -120,13 +120,14 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	session_emit(c, priority,
 	     /* field widths keep the verdict inside LOG_LINE_MAX */
 	     "client=%.80s[%s] greeting=%s helo=%.80s from=%.160s params=%s "
-	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s "
+	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s%s "
 	     "verdict=%s",
 	     c->client_name, c->client_addr, greeting_name(c->greeting),
 	     c->helo[0] != '\0' ? c->helo : "none", m->from,
 	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
 	     rejected, declared, actual, violations, exempt,
-	     verdict_name(verdict));
+	     /* what the transaction was judged on: SIZE, sizes, no content */
+	     c->policy_only ? " via=policy" : "", verdict_name(verdict));
 }
 
 void

@@ -131,7 +131,7 @@ static const name_code stage_names[] = {
 	{"connect", STATS_STAGE_CONNECT}, {"helo", STATS_STAGE_HELO},
 	{"mail", STATS_STAGE_MAIL}, {"rcpt", STATS_STAGE_RCPT},
 	{"header", STATS_STAGE_HEADER}, {"body", STATS_STAGE_BODY},
-	{"eom", STATS_STAGE_EOM},
+	{"eom", STATS_STAGE_EOM}, {"policy", STATS_STAGE_POLICY},
 };
 
 const char *

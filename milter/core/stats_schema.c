@@ -75,6 +75,12 @@ stage_label(unsigned i)
 	return stats_stage_name((stats_stage)i);
 }
 
+static const char *
+policy_state_label(unsigned i)
+{
+	return i == STATS_POLICY_BAD ? "bad" : policy_state_name((policy_state)i);
+}
+
 static const stats_dim dim_greeting = {"greeting", GREETING_COUNT, greeting_label};
 static const stats_dim dim_command = {"command", CMD_COUNT, cmd_label};
 static const stats_dim dim_keyword = {"keyword", STATS_PARAM_SLOTS, stats_param_name};
@@ -87,6 +93,8 @@ static const stats_dim dim_verdict = {"verdict", VERDICT_COUNT, verdict_label};
 static const stats_dim dim_class = {"class", UNKNOWN_CMD_COUNT, unknown_label};
 static const stats_dim dim_result = {"result", 2, reload_label};
 static const stats_dim dim_stage = {"stage", STATS_STAGE_COUNT, stage_label};
+static const stats_dim dim_policy_state = {"state", STATS_POLICY_BAD + 1,
+					   policy_state_label};
 
 #define AT(f) G_STRUCT_OFFSET(stats, f)
 
@@ -129,8 +137,11 @@ const stats_family stats_families[] = {
 	{"config_reloads_total", "config_reloads", STATS_COUNTER,
 	 "Config reloads by result.", AT(reloads), {&dim_result, NULL}},
 	{"processing_seconds", "processing_seconds", STATS_HISTOGRAM,
-	 "Time spent inside the daemon per milter stage.", AT(processing),
-	 {&dim_stage, NULL}},
+	 "Time spent inside the daemon per milter stage, and per Postfix policy request.",
+	 AT(processing), {&dim_stage, NULL}},
+	{"policy_requests_total", "policy_requests", STATS_COUNTER,
+	 "Postfix policy requests by protocol_state (rcpt, end-of-message, mail, other), and those that could not be read (bad).",
+	 AT(policy_requests), {&dim_policy_state, NULL}},
 };
 
 const size_t stats_family_count = G_N_ELEMENTS(stats_families);

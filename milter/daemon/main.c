@@ -27,6 +27,7 @@
 #include "housekeeping.h"
 #include "log.h"
 #include "milter.h"
+#include "policy_server.h"
 #include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
@@ -256,6 +257,37 @@ socket_failure(const char *sock_path, int saved_errno)
 	return "see the libmilter message in the system log";
 }
 
+/*
+ * [policy] listen, opened like the milter socket: before privileges are
+ * dropped, a stale unix socket removed first. Sets *fd to -1 when the
+ * service is off; false when it cannot be opened.
+ */
+static bool
+open_policy_socket(const esmtp_config *config, bool chown_to, uid_t uid,
+		   gid_t gid, int *fd)
+{
+	const char *path = unix_socket_path(config->policy_listen);
+	g_autofree char *why = NULL;
+
+	*fd = -1;
+	if (config->policy_listen[0] == '\0')
+		return true;
+	if (path != NULL && !clear_stale_socket(path))
+		return false;
+	*fd = policy_server_open(config->policy_listen, config->socket_mode,
+				 chown_to, uid, gid, &why);
+	if (*fd < 0) {
+		log_msg(LOG_ERR, NULL, "cannot open the policy socket %s: %s",
+			config->policy_listen,
+			path != NULL && errno != EADDRINUSE
+			? socket_failure(path, errno) : why);
+		return false;
+	}
+	log_msg(LOG_INFO, NULL, "Postfix policy service on %s",
+		config->policy_listen);
+	return true;
+}
+
 static bool
 lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
 {
@@ -376,7 +408,7 @@ main(int argc, char **argv)
 	g_autofree char *user_name = NULL;
 	sigset_t set;
 	pthread_t reloader;
-	int c, rc;
+	int c, rc, policy_fd;
 
 	opterr = 0;
 	while ((c = getopt(argc, argv, ":c:p:fnTu:P:l:Vh")) != -1) {
@@ -486,6 +518,9 @@ main(int argc, char **argv)
 				g_strerror(errno));
 	}
 
+	if (!open_policy_socket(config, user_name != NULL, uid, gid, &policy_fd))
+		return EX_UNAVAILABLE;
+
 	if (!foreground)
 		daemonize();
 	if (config->pid_file[0] != '\0' && !write_pid_file(config->pid_file))
@@ -516,9 +551,14 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
 		return EX_OSERR;
 	}
+	if (policy_fd >= 0 && !policy_server_start(policy_fd)) {
+		log_msg(LOG_ERR, NULL, "cannot start the policy listener");
+		return EX_OSERR;
+	}
 
 	rc = smfi_main();
 
+	policy_server_stop();
 	reload_thread_stop = 1;
 	pthread_kill(reloader, SIGUSR1);
 	pthread_join(reloader, NULL);
@@ -530,6 +570,8 @@ main(int argc, char **argv)
 	/* best effort: after dropping privileges the directory may say no */
 	if (sock_path != NULL)
 		unlink(sock_path);
+	if (unix_socket_path(config->policy_listen) != NULL)
+		unlink(unix_socket_path(config->policy_listen));
 	process_config_set(NULL);
 	log_close();
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;

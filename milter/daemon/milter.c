@@ -22,7 +22,17 @@ typedef struct {
 	session_conn session;
 	unsigned long pflags;	/* protocol flags this session negotiated */
 	bool can_add_header;
+	session_link *link;	/* for the policy service; NULL when it is off */
 } milter_conn;
+
+/* What the policy service has learned of this session's greeting. */
+static void
+learn_greeting(milter_conn *mc)
+{
+	if (mc->link != NULL)
+		session_learn_greeting(&mc->session,
+				       session_link_greeting(mc->link));
+}
 
 static void
 session_log(void *data, int priority, const char *queue_id, const char *line)
@@ -171,13 +181,15 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 static void
 address_from_sockaddr(const struct sockaddr *sa, net_addr *addr,
-		      char *text, size_t len)
+		      unsigned *port, char *text, size_t len)
 {
 	memset(addr, 0, sizeof *addr);
 	text[0] = '\0';
+	*port = 0;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
+		*port = ntohs(in->sin_port);
 		addr->family = 4;
 		addr->prefix = 32;
 		memcpy(addr->addr, &in->sin_addr, 4);
@@ -185,6 +197,7 @@ address_from_sockaddr(const struct sockaddr *sa, net_addr *addr,
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
+		*port = ntohs(in6->sin6_port);
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
 			addr->family = 4;
 			addr->prefix = 32;
@@ -206,15 +219,19 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
 	net_addr addr;
+	unsigned port;
 	char text[INET6_ADDRSTRLEN];
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	if (hostaddr != NULL) {
-		address_from_sockaddr(hostaddr, &addr, text, sizeof text);
+		address_from_sockaddr(hostaddr, &addr, &port, text, sizeof text);
 		session_connect(&mc->session, hostname,
 				addr.family != 0 ? &addr : NULL,
 				text[0] != '\0' ? text : NULL);
+		if (mc->link == NULL)
+			mc->link = session_link_add(process_links(), &addr,
+						    port);
 	} else {
 		/* Sendmail -bs: no address, perhaps {client_addr} */
 		const char *ca = macro(ctx, "{client_addr}");
@@ -237,6 +254,7 @@ mlfi_helo(SMFICTX *ctx, char *name)
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_helo(&mc->session, name);
+	session_link_forget(mc->link);
 	return timed(STATS_STAGE_HELO, start, no_reply(mc, SMFIP_NR_HELO));
 }
 
@@ -254,6 +272,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	m.auth_type = macro(ctx, "{auth_type}");
 	m.auth_authen = macro(ctx, "{auth_authen}");
 	m.queue_id = macro(ctx, "i");
+	learn_greeting(mc);
 	session_mail(&mc->session, argv, &m, &res);
 	return timed(STATS_STAGE_MAIL, start, reply(ctx, &res));
 }
@@ -267,6 +286,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
+	learn_greeting(mc);
 	session_rcpt(&mc->session, argv, macro(ctx, "i"), &res);
 	return timed(STATS_STAGE_RCPT, start, reply(ctx, &res));
 }
@@ -304,6 +324,7 @@ mlfi_eom(SMFICTX *ctx)
 
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
+	learn_greeting(mc);
 	session_eom(&mc->session, macro(ctx, "i"), &res);
 	if (!res.stop && res.tag_header[0] != '\0' && mc->can_add_header
 	    && smfi_addheader(ctx, POLICY_HEADER, res.tag_header) != MI_SUCCESS)
@@ -329,6 +350,8 @@ mlfi_close(SMFICTX *ctx)
 
 	if (mc == NULL)
 		return SMFIS_CONTINUE;
+	learn_greeting(mc);
+	session_link_remove(mc->link);
 	session_close(&mc->session);
 	smfi_setpriv(ctx, NULL);
 	g_free(mc);

@@ -13,6 +13,7 @@
 static GMutex config_lock;
 static esmtp_config *current_config;
 static stats process_counters;
+static session_links *links;
 
 esmtp_config *
 process_config_acquire(void)
@@ -43,6 +44,19 @@ stats *
 process_stats(void)
 {
 	return &process_counters;
+}
+
+void
+process_links_start(void)
+{
+	if (links == NULL)
+		links = session_links_new();
+}
+
+session_links *
+process_links(void)
+{
+	return links;
 }
 
 void
