@@ -19,7 +19,10 @@ CHANGES = [
      "trusted clients are logged, never refused"),
     (r"(?m)^state_file = .*$", "state_file = {work}/state.json",
      "the sample's /var/lib/esmtp-milter is made by the systemd unit"),
-    (r"(?m)^listen = .*$", "listen =",
+    (r"(?m)^listen =$", "listen = unix:{work}/daemon/policy.sock",
+     "the policy service beside the milter socket ([policy] listen), for\n"
+     "the check_policy_service lines of contrib/postfix/main.cf"),
+    (r"(?m)^listen = 127\.0\.0\.1:9464$", "listen =",
      "no statistics port, to stay clear of an installed daemon's"),
     (r"(?m)^\[size_limits\]$", "[size_limits]\nto:lists.example.net = 2000",
      "a smaller limit for one recipient domain, to show one"),
@@ -82,7 +85,7 @@ def main():
     work = os.path.abspath(sys.argv[2])
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    d = e2e.Daemon(os.path.join(work, "daemon"), inet=False)
+    d = e2e.Daemon(os.path.join(work, "daemon"), inet=False, policy=True)
     with open(d.conf, "w") as f:
         f.write(demo_config(work))
     mta = e2e.Postfix(os.path.join(work, "postfix"), d)
