@@ -291,6 +291,7 @@ e2e-tests: $(BUILD)/san/esmtp-milter
 	@# under /tmp: the MTAs' users must reach it whatever the clone's path
 	@d=$$(mktemp -d /tmp/esmtp-milter-e2e.XXXXXX) && chmod 755 "$$d" && \
 	  $(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter "$$d" && \
+	  $(PYTHON) tests/e2e/policy.py $(BUILD)/san/esmtp-milter "$$d/policy" && \
 	  rm -rf "$$d"
 
 # The README's deployment on a stock Debian Postfix, in private mount and
