@@ -4,8 +4,9 @@ Debian's stock Postfix (master.cf as shipped, smtpd chrooted in
 /var/spool/postfix) with the contrib/postfix/main.cf lines, the daemon
 installed by make install and started the way its systemd unit says (its
 user and group, umask, ExecStartPre lines, runtime and state
-directories), the shipped sample config with the one edit the README
-asks for, and the log read where the README says it is: syslog facility
+directories), the shipped sample config with the two edits the README
+asks for (the milter socket and the policy service's socket, both in the
+chroot), and the log read where the README says it is: syslog facility
 mail, which Debian's rsyslog writes to /var/log/mail.log.
 
 usage: deploy.py TOP WORKDIR
@@ -40,6 +41,7 @@ import e2e  # noqa: E402  (SMTP client, message, wait_for)
 
 CLIENT = "192.0.2.10"       # TEST-NET-1, on the private loopback only
 SOCKET = "/var/spool/postfix/esmtp-milter/esmtp-milter.sock"
+POLICY_SOCKET = "/var/spool/postfix/esmtp-milter/policy.sock"
 MAILLOG = "/var/log/mail.log"
 STATE = "/var/lib/esmtp-milter/state.json"
 
@@ -265,6 +267,10 @@ def sessions():
           line is not None and "size_declared=%d size_actual=%d violations=none" % (len(msg), len(msg))
           in line.group(0) and line.group(0).endswith("verdict=accept"),
           line.group(0) if line else maillog()[-3000:])
+    # the chrooted smtpd reached the policy service by its relative path
+    check("the greeting learned from the policy service (greeting=ehlo)",
+          line is not None and " greeting=ehlo helo=honest.example " in line.group(0),
+          line.group(0) if line else "")
 
     # 2. the same client lies about SIZE: refused by the daemon
     big = e2e.message(b"y" * 10000 + b"\r\n")
@@ -313,6 +319,9 @@ def inner(top, work):
         conf = f.read()
     conf, n = re.subn(r"(?m)^socket = .*$", "socket = unix:" + SOCKET, conf)
     assert n == 1, "the sample config has no socket line"
+    conf, n = re.subn(r"(?m)^(\[policy\](?:\n#.*)*)\nlisten =$",
+                      r"\1\nlisten = unix:" + POLICY_SOCKET, conf)
+    assert n == 1, "the sample config has no [policy] listen line"
     with open("/etc/esmtp-milter.conf", "w") as f:
         f.write(conf)
     master = configure_postfix(top)
@@ -340,6 +349,11 @@ def inner(top, work):
           stat.S_ISSOCK(sk.st_mode) and sk.st_uid == uid and sk.st_gid == gid
           and stat.S_IMODE(sk.st_mode) == 0o660,
           "%o %d:%d" % (sk.st_mode, sk.st_uid, sk.st_gid))
+    pk = os.stat(POLICY_SOCKET) if os.path.exists(POLICY_SOCKET) else None
+    check("the policy socket beside it, with the same owner and mode",
+          pk is not None and pk.st_uid == uid and pk.st_gid == gid
+          and stat.S_IMODE(pk.st_mode) == 0o660,
+          "%o %d:%d" % (pk.st_mode, pk.st_uid, pk.st_gid) if pk else "missing")
     start = wait_maillog(r"esmtp-milter\[\d+\]: NOQUEUE: esmtp-milter \S+ starting on unix:"
                          + re.escape(SOCKET) + " with /etc/esmtp-milter.conf", "the start line")
     check("the start line is in " + MAILLOG, start is not None, maillog()[-2000:])
@@ -355,7 +369,8 @@ def inner(top, work):
     st = os.stat(STATE) if os.path.exists(STATE) else None
     check("counters saved to the sample's state_file " + STATE,
           st is not None and st.st_uid == uid and st.st_size > 0)
-    check("the socket is removed at stop", not os.path.exists(SOCKET))
+    check("the sockets are removed at stop",
+          not os.path.exists(SOCKET) and not os.path.exists(POLICY_SOCKET))
     return None, master, rsyslog
 
 
