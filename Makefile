@@ -200,7 +200,7 @@ unit-san: $(BUILD)/san/check_unit
 # Fuzz targets (tests/fuzz): make check replays their seed corpora under
 # the sanitizers with gcc; make fuzz runs libFuzzer (clang) on each for
 # FUZZ_SECONDS, starting from a copy of the seeds under build/.
-FUZZ_TARGETS := session config
+FUZZ_TARGETS := session config policy
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/san/fuzz_%: $(SAN_CORE_OBJ) $(BUILD)/san/tests/fuzz/fuzz_%.o \

@@ -110,7 +110,7 @@ policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0
 		    || chmod(s.path, mode) != 0
 		    || (chown_to && chown(s.path, uid, gid) != 0)
-		    || listen(fd, 512) != 0) {
+		    || listen(fd, SOMAXCONN) != 0) {
 			*why = g_strdup(g_strerror(errno));
 			goto fail;
 		}
@@ -133,7 +133,7 @@ policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
 		if (fd < 0
 		    || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
 		    || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0
-		    || listen(fd, 512) != 0) {
+		    || listen(fd, SOMAXCONN) != 0) {
 			*why = g_strdup(g_strerror(errno));
 			freeaddrinfo(ai);
 			goto fail;

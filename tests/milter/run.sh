@@ -26,7 +26,8 @@ for script in $scripts; do
 	mkdir -p "$dir"
 	conf="$here/$name.conf"
 	[ -f "$conf" ] || conf="$here/default.conf"
-	cp "$conf" "$dir/test.conf"
+	# @DIR@ in a config: this script's own directory (a policy socket)
+	sed "s|@DIR@|$dir|g" "$conf" >"$dir/test.conf"
 	conf="$dir/test.conf"
 	sock="$dir/sock"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -10,5 +10,6 @@ Suite *size_suite(void);
 Suite *config_suite(void);
 Suite *session_suite(void);
 Suite *stats_suite(void);
+Suite *policy_suite(void);
 
 #endif
