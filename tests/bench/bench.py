@@ -13,7 +13,11 @@ Rows (each filter started fresh, fed by tests/bench/milterload.c):
   4. behind a private Postfix fed by smtp-source (as root): no filter,
      the do-nothing milter, esmtp-milter;
   5. the parser alone (parse_bench.c): ns and heap allocations per MAIL
-     command with 0, 3 and 10 parameters.
+     command with 0, 3 and 10 parameters;
+  6. the Postfix policy service alone: requests over its unix socket from
+     20 connections (an RCPT and an END-OF-MESSAGE request per message),
+     the daemon's CPU per request; behind Postfix (row 4), policy-only
+     against no filter, and milter + policy service.
 Next to each throughput: filter CPU (user + system, all threads, from
 /proc) and context switches per message, and peak RSS. Nothing is
 asserted: the targets are printed beside the figures. The numbers also
@@ -268,16 +272,90 @@ def concurrency(work):
                  "" if r["heap_per_conn_kib"] <= 64 and r["errors"] == 0 else "   <- missed"))
 
 
+def policy_requests(path, sessions):
+    """An RCPT and an END-OF-MESSAGE request per session, as Postfix asks,
+    written in batches of 100 and read back: requests answered."""
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    sent = 0
+    for start in range(0, sessions, 50):
+        batch = b""
+        for i in range(start, min(start + 50, sessions)):
+            common = ("request=smtpd_access_policy\nprotocol_name=ESMTP\nclient_address=192.0.2.%d\n"
+                      "client_port=%d\nclient_name=mx.example\nhelo_name=mx.example\n"
+                      "sender=a@example.net\nrecipient=b@example.org\ninstance=%d.0\n"
+                      % (i % 250 + 1, 1024 + i % 60000, i))
+            batch += (common + "protocol_state=RCPT\nsize=10240\nrecipient_count=0\nqueue_id=\n\n"
+                      + common + "protocol_state=END-OF-MESSAGE\nsize=10240\nrecipient_count=1\n"
+                      "queue_id=Q%d\n\n" % i).encode()
+        s.sendall(batch)
+        want = batch.count(b"\n\nrequest=") + 1
+        got = b""
+        while got.count(b"\n\n") < want:
+            chunk = s.recv(65536)
+            assert chunk, "the policy service closed the connection"
+            got += chunk
+        assert got.count(b"action=DUNNO") == want, got[:200]
+        sent += want
+    s.close()
+    return sent
+
+
+def policy_raw(work):
+    """The policy service alone: CPU per request, requests a second."""
+    import threading
+    path = os.path.join(work, "policy.sock")
+    conf = BASE_CONF + "[policy]\nlisten = unix:%s\n" % path
+    per_conn = 250 if QUICK else 2500
+    f = daemon(work, conf, "unix:" + os.path.join(work, "bench.sock"))
+    try:
+        for _ in range(100):
+            if os.path.exists(path):
+                break
+            time.sleep(0.05)
+        policy_requests(path, 50)
+        cpu0, t0 = proc_cpu(f.proc.pid), time.monotonic()
+        counts = []
+        threads = [threading.Thread(target=lambda: counts.append(policy_requests(path, per_conn)))
+                   for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        secs = time.monotonic() - t0
+        n = sum(counts)
+        cpu_us = (proc_cpu(f.proc.pid) - cpu0) * 1e6 / n
+        rss = proc_status(f.proc.pid, "VmHWM")
+    finally:
+        f.stop()
+    row = {"scenario": "policy", "requests": n, "connections": 20,
+           "requests_per_s": n / secs, "cpu_us_per_request": cpu_us, "peak_rss_kib": rss}
+    results["rows"].append(row)
+    print("\nThe Postfix policy service alone: 20 connections, %d requests (RCPT and"
+          "\nEND-OF-MESSAGE of %d policy-only sessions)" % (n, n // 2))
+    print("  %.0f requests/s, daemon CPU %.1f us per request (target: tens of us), peak RSS %d KiB%s"
+          % (n / secs, cpu_us, rss, "" if cpu_us < 100 else "   <- missed"))
+
+
 def postfix_run(work, name, messages):
     """One smtp-source run through a fresh private Postfix with this
-    milter (or none): messages a second, filter CPU and switches each."""
+    milter (or none) and the policy service (or not): messages a second,
+    filter CPU and switches each."""
     import e2e
     pw = tempfile.mkdtemp(prefix="pf.", dir=work)
     os.chmod(pw, 0o755)
     sock = "unix:" + os.path.join(pw, "milter.sock")
+    policy = "unix:" + os.path.join(pw, "policy.sock")
+    uses_policy = name in ("esmtp-milter policy-only", "esmtp-milter + policy")
+    uses_milter = name not in ("no filter", "esmtp-milter policy-only")
     f = None
-    if name == "esmtp-milter":
-        f = daemon(pw, BASE_CONF, sock)
+    if name.startswith("esmtp-milter"):
+        f = daemon(pw, BASE_CONF + ("[policy]\nlisten = %s\n" % policy if uses_policy else ""), sock)
+        for _ in range(100):
+            if not uses_policy or os.path.exists(policy[5:]):
+                break
+            time.sleep(0.05)
     elif name != "no filter":
         f = null("full", sock)
     if f is not None:
@@ -285,9 +363,13 @@ def postfix_run(work, name, messages):
 
     class Sock:
         socket = sock
+    Sock.policy = policy
     mta = e2e.Postfix(os.path.join(pw, "postfix"), Sock)
-    if f is None:
+    if not uses_milter:
         subprocess.run(["postconf", "-c", mta.confdir, "-e", "smtpd_milters="], check=True)
+    if not uses_policy:
+        subprocess.run(["postconf", "-c", mta.confdir, "-e", "smtpd_recipient_restrictions=",
+                        "smtpd_end_of_data_restrictions="], check=True)
     mta.start()
     source = ["/usr/sbin/smtp-source", "-s", "10", "-l", "10240", "-f", "a@example.net",
               "-t", "b@example.org", "127.0.0.1:%d" % mta.port]
@@ -321,11 +403,13 @@ def postfix(work):
           " (median of %d rounds)" % (messages, ROUNDS))
     print("  %-22s %9s %11s %9s %10s" % ("milter", "msg/s", "CPU us/msg", "sw/msg", "ratio"))
     rates = {}
+    names = ("no filter", "do-nothing (full)", "esmtp-milter", "esmtp-milter policy-only",
+             "esmtp-milter + policy")
     for _ in range(ROUNDS):
-        for name in ("no filter", "do-nothing (full)", "esmtp-milter"):
+        for name in names:
             rates.setdefault(name, []).append(postfix_run(work, name, messages))
     base = None
-    for name in ("no filter", "do-nothing (full)", "esmtp-milter"):
+    for name in names:
         runs = sorted(rates[name], key=lambda r: r[0])
         rate, cpu, sw = runs[len(runs) // 2]
         base = base or rate
@@ -339,6 +423,14 @@ def postfix(work):
     results.setdefault("ratios", []).append({"scenario": "postfix", "throughput": r})
     print("  ratio Postfix + esmtp-milter / Postfix + do-nothing milter: %.2f x (target >= 0.95)%s"
           % (r, "" if r >= 0.95 else "   <- missed"))
+    r = pf["esmtp-milter policy-only"]["msg_per_s"] / pf["no filter"]["msg_per_s"]
+    results["ratios"].append({"scenario": "postfix policy-only", "throughput": r})
+    print("  ratio Postfix + policy service alone / Postfix alone: %.2f x (target >= 0.95)%s"
+          % (r, "" if r >= 0.95 else "   <- missed"))
+    r = pf["esmtp-milter + policy"]["msg_per_s"] / pf["esmtp-milter"]["msg_per_s"]
+    results["ratios"].append({"scenario": "postfix milter+policy", "throughput": r})
+    print("  ratio Postfix + milter + policy service / Postfix + milter: %.2f x (what the"
+          " greeting costs)" % r)
 
 
 def parser():
@@ -358,6 +450,7 @@ def main():
     t0 = time.time()
     try:
         parser()
+        policy_raw(work)
         raw_scenarios(work)
         concurrency(work)
         if not QUICK:
