@@ -239,6 +239,16 @@ build(JsonNode *root, report *r, GError **error)
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
 	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
 
+	/* only where the Postfix policy service ran */
+	total = 0;
+	for (unsigned i = 0; i <= STATS_POLICY_BAD; i++)
+		total += counter(r, "policy_requests", i, 0);
+	if (total > 0) {
+		s = new_section(r, "Postfix policy requests (share of requests)",
+				"policy_requests");
+		add_family(r, s->rows, "policy_requests", 0, NULL, true, total);
+	}
+
 	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
 						   r->top_transactions);
 	r->n_top_violations = stats_top_snapshot(&r->counters.top_violations,

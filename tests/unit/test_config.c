@@ -59,6 +59,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->actions[RULE_SIZE_OVERRUN], ACTION_REJECT);
 	ck_assert_int_eq(c->actions[RULE_UTF8_UNDECLARED], ACTION_LOG);
 	ck_assert_str_eq(c->stats_listen, "127.0.0.1:9464");
+	ck_assert_str_eq(c->policy_listen, "");
 	ck_assert_str_eq(c->state_file, "");
 	ck_assert_uint_eq(c->summary_interval, 3600);
 	ck_assert(config_needs_content(c));
@@ -94,6 +95,8 @@ START_TEST(test_every_key)
 		"size_overrun = tag\n"
 		"body_8bit_undeclared = ignore\n"
 		"size_actual_limit = ignore\n"
+		"[policy]\n"
+		"listen = inet:10030@127.0.0.1\n"
 		"[stats]\n"
 		"listen =\n"
 		"state_file = /var/lib/esmtp-milter/state\n"
@@ -122,6 +125,7 @@ START_TEST(test_every_key)
 	ck_assert_int_eq(c->actions[RULE_SIZE_OVERRUN], ACTION_TAG);
 	ck_assert(config_needs_addheader(c));
 	ck_assert(config_needs_content(c));
+	ck_assert_str_eq(c->policy_listen, "inet:10030@127.0.0.1");
 	ck_assert_str_eq(c->stats_listen, "");
 	ck_assert_str_eq(c->state_file, "/var/lib/esmtp-milter/state");
 	ck_assert_uint_eq(c->summary_interval, 0);
@@ -167,6 +171,12 @@ static const struct {
 	 ":2: trusted_networks: \"10.128.0.0/8\""},
 	{"[milter]\ntrusted_networks = 10.0.0.0/8;bogus\n",
 	 ":2: trusted_networks: \"bogus\""},
+	{"[policy]\nlisten = /run/policy.sock\n",
+	 ":2: listen: \"/run/policy.sock\" is not unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST"},
+	{"[policy]\nlisten = unix:relative.sock\n", ":2: listen: \"unix:relative.sock\""},
+	{"[policy]\nlisten = inet:70000@127.0.0.1\n", ":2: listen: \"inet:70000@127.0.0.1\""},
+	{"[policy]\nlisten = inet:10030@\n", ":2: listen: \"inet:10030@\""},
+	{"[policy]\nsocket = x\n", ":2: unknown key \"socket\" in [policy]"},
 	{"[size]\nmax = -1\n", ":2: max: \"-1\" is not a whole number"},
 	{"[size]\nmax = 10 # ten\n", ":2: max: \"10 # ten\""},
 	{"[size]\nmaximum = 1\n", ":2: unknown key \"maximum\" in [size]"},
@@ -296,6 +306,42 @@ START_TEST(test_restart_changes)
 	b->size_max = 5;	/* reloadable: never named */
 	two = config_restart_changes(a, b);
 	ck_assert_str_eq(two, "socket_mode, [stats] listen");
+	g_free(b->policy_listen);
+	b->policy_listen = g_strdup("unix:/run/p.sock");
+	g_free(two);
+	two = config_restart_changes(a, b);
+	ck_assert_str_eq(two, "socket_mode, [policy] listen, [stats] listen");
+}
+END_TEST
+
+/* The policy listener's socket names, as libmilter writes its own. */
+START_TEST(test_socket_spec)
+{
+	socket_spec s;
+
+	ck_assert(socket_spec_parse("unix:/run/esmtp-milter/policy.sock", &s));
+	ck_assert(s.is_unix);
+	ck_assert_str_eq(s.path, "/run/esmtp-milter/policy.sock");
+	socket_spec_clear(&s);
+	ck_assert(socket_spec_parse("local:/p", &s) && s.is_unix);
+	socket_spec_clear(&s);
+	ck_assert(socket_spec_parse("inet:10030@127.0.0.1", &s));
+	ck_assert(!s.is_unix && !s.inet6 && s.port == 10030);
+	ck_assert_str_eq(s.host, "127.0.0.1");
+	socket_spec_clear(&s);
+	ck_assert(socket_spec_parse("inet6:10030@[::1]", &s) && s.inet6);
+	ck_assert_str_eq(s.host, "::1");
+	socket_spec_clear(&s);
+	ck_assert(socket_spec_parse("inet:10030", &s) && s.host == NULL);
+	socket_spec_clear(&s);
+	ck_assert(!socket_spec_parse("inet:0@127.0.0.1", &s));
+	socket_spec_clear(&s);
+	ck_assert(!socket_spec_parse("inet:x@127.0.0.1", &s));
+	socket_spec_clear(&s);
+	ck_assert(!socket_spec_parse("unix:", &s));
+	socket_spec_clear(&s);
+	ck_assert(!socket_spec_parse("127.0.0.1:10030", &s));
+	socket_spec_clear(&s);
 }
 END_TEST
 
@@ -327,6 +373,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_boolean_spellings, 0,
 			    G_N_ELEMENTS(booleans));
 	tcase_add_test(tc, test_restart_changes);
+	tcase_add_test(tc, test_socket_spec);
 	tcase_add_test(tc, test_refcount);
 	suite_add_tcase(s, tc);
 	return s;
