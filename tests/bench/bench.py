@@ -360,6 +360,8 @@ def postfix_run(work, name, messages):
         f = null("full", sock)
     if f is not None:
         os.chmod(sock[5:], 0o666)
+        if uses_policy:
+            os.chmod(policy[5:], 0o666)
 
     class Sock:
         socket = sock

@@ -278,9 +278,11 @@ START_TEST(engine_repeat_and_abort)
 	/* the same RCPT again (two restriction lists): counted once */
 	ask(1, "size", "10", NULL);
 	ck_assert_uint_eq(stats_get(&px.st.transactions), 1);
+	/* the same address once more after Postfix accepted it: a new RCPT */
+	ask(1, "size", "10", "recipient_count", "1", NULL);
 	/* a new instance: the first transaction never reached its end */
 	ask(1, "instance", "i2", NULL);
-	ck_assert(g_str_has_suffix(last_line(), "rcpts=1 size_declared=10 size_actual=unknown "
+	ck_assert(g_str_has_suffix(last_line(), "rcpts=2 size_declared=10 size_actual=unknown "
 				   "violations=none via=policy verdict=abort"));
 	ck_assert_uint_eq(stats_get(&px.st.verdicts[VERDICT_ABORT]), 1);
 }
@@ -368,15 +370,20 @@ START_TEST(link_tells_the_milter)
 	session_rcpt(&c, rcpt_argv, NULL, &res);
 	ck_assert(res.stop);
 	ck_assert_str_eq(res.reply.code, "555");
-	/* a new HELO forgets it */
+	/* a new greeting (EHLO after STARTTLS, say): HELO is forgotten and
+	   the session counts the greeting it ends with */
+	session_helo(&c, "mx.example");
 	session_link_forget(l);
 	ck_assert_int_eq(session_link_greeting(l), GREETING_UNKNOWN);
+	ck_assert_str_eq(ask(1, "protocol_name", "ESMTP", "instance", "i2", NULL), "action=DUNNO\n\n");
+	session_learn_greeting(&c, session_link_greeting(l));
 	session_link_remove(l);
 	session_close(&c);
 	ck_assert_uint_eq(session_link_count(px.links), 0);
 	/* counted once, by the milter session */
 	ck_assert_uint_eq(stats_get(&px.st.connections), 1);
-	ck_assert_uint_eq(stats_get(&px.st.greetings[GREETING_HELO]), 1);
+	ck_assert_uint_eq(stats_get(&px.st.greetings[GREETING_EHLO]), 1);
+	ck_assert_uint_eq(stats_get(&px.st.greetings[GREETING_HELO]), 0);
 	/* gone: the next request is policy-only */
 	ask(1, NULL);
 	ck_assert_uint_eq(policy_engine_sessions(px.pe), 1);
@@ -394,6 +401,9 @@ START_TEST(link_same_port_twice)
 	ck_assert(session_link_tell(px.links, &a, 25, GREETING_EHLO));
 	ck_assert_int_eq(session_link_greeting(l1), GREETING_EHLO);
 	ck_assert_int_eq(session_link_greeting(l2), GREETING_EHLO);
+	/* a request without protocol_name tells nothing */
+	ck_assert(session_link_tell(px.links, &a, 25, GREETING_UNKNOWN));
+	ck_assert_int_eq(session_link_greeting(l1), GREETING_EHLO);
 	session_link_remove(l1);
 	ck_assert(session_link_tell(px.links, &a, 25, GREETING_HELO));
 	ck_assert_int_eq(session_link_greeting(l2), GREETING_HELO);
@@ -401,6 +411,29 @@ START_TEST(link_same_port_twice)
 	ck_assert(!session_link_tell(px.links, &a, 25, GREETING_HELO));
 	ck_assert(!session_link_tell(px.links, &a, 26, GREETING_HELO));
 	ck_assert_ptr_null(session_link_add(NULL, &a, 25));
+}
+END_TEST
+
+/* HELO known at MAIL (Sendmail's {r}): judged there, not again at RCPT. */
+START_TEST(late_greeting_only_when_late)
+{
+	net_addr a;
+	session_conn c;
+	session_result res;
+	char from[] = "<a@example.org>", body[] = "BODY=7BIT", rcpt[] = "<b@example.net>";
+	char *mail_argv[] = {from, body, NULL}, *rcpt_argv[] = {rcpt, NULL};
+	session_macros m = {.protocol = "SMTP"};
+
+	px.cfg->actions[RULE_PARAM_WITHOUT_EHLO] = ACTION_LOG;
+	ck_assert(net_addr_parse("192.0.2.1", &a));
+	session_init(&c, px.cfg, &px.st, capture, NULL);
+	session_connect(&c, "mx.example", &a, "192.0.2.1");
+	session_mail(&c, mail_argv, &m, &res);
+	session_learn_greeting(&c, GREETING_HELO);
+	session_rcpt(&c, rcpt_argv, NULL, &res);
+	session_eom_sized(&c, "Q", 10, &res);
+	ck_assert_uint_eq(stats_get(&px.st.violations[RULE_PARAM_WITHOUT_EHLO][ACTION_LOG]), 1);
+	session_close(&c);
 }
 END_TEST
 
@@ -427,6 +460,7 @@ policy_suite(void)
 	tcase_add_test(t, engine_bounded);
 	tcase_add_test(t, link_tells_the_milter);
 	tcase_add_test(t, link_same_port_twice);
+	tcase_add_test(t, late_greeting_only_when_late);
 	suite_add_tcase(s, t);
 	return s;
 }
