@@ -338,6 +338,7 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	command_ctx cx = {c, CMD_RCPT, STAGE_RCPT, rcpt, res, 0};
 	const char *domain;
 	size_limit lim;
+	unsigned ehlo_fired;
 
 	memset(res, 0, sizeof *res);
 	if (argv == NULL || argv[0] == NULL)
@@ -347,8 +348,11 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	set_queue_id(c, queue_id);
 	session_sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
-	judge_late_greeting(&cx);
+	ehlo_fired = m->violations[RULE_PARAM_WITHOUT_EHLO].count;
 	session_check_params(&cx, argv);
+	/* once per command: RCPT's own parameters may have fired it */
+	if (m->violations[RULE_PARAM_WITHOUT_EHLO].count == ehlo_fired)
+		judge_late_greeting(&cx);
 	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "recipient",
 		     NULL);

@@ -265,6 +265,7 @@ conn_read(policy_conn *c)
 {
 	for (;;) {
 		ssize_t n;
+		char *buf;
 
 		if (c->out_len > 0 || c->close_after_reply)
 			return;		/* read on once the reply is out */
@@ -276,7 +277,16 @@ conn_read(policy_conn *c)
 				conn_serve(c);
 				return;
 			}
-			c->buf = g_realloc(c->buf, cap);
+			buf = g_try_realloc(c->buf, cap);
+			if (buf == NULL) {
+				if (may_warn())
+					log_msg(LOG_WARNING, NULL,
+						"policy client %s: out of memory, connection closed",
+						c->peer);
+				conn_close(c);
+				return;
+			}
+			c->buf = buf;
 			c->cap = cap;
 		}
 		n = read(c->fd, c->buf + c->len, c->cap - c->len);
@@ -346,7 +356,11 @@ accept_all(void)
 			close(fd);
 			continue;
 		}
-		c = g_new0(policy_conn, 1);
+		c = g_try_new0(policy_conn, 1);
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
 		c->fd = fd;
 		c->link.data = c;
 		c->last_active = now_s();

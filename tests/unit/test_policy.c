@@ -370,6 +370,14 @@ START_TEST(link_tells_the_milter)
 	session_rcpt(&c, rcpt_argv, NULL, &res);
 	ck_assert(res.stop);
 	ck_assert_str_eq(res.reply.code, "555");
+	/* a RCPT with parameters of its own: the rule counted once for it */
+	{
+		char notify[] = "NOTIFY=NEVER", *argv2[] = {rcpt, notify, NULL};
+
+		session_rcpt(&c, argv2, NULL, &res);
+		ck_assert(res.stop);
+		ck_assert_uint_eq(stats_get(&px.st.violations[RULE_PARAM_WITHOUT_EHLO][ACTION_REJECT]), 2);
+	}
 	/* a new greeting (EHLO after STARTTLS, say): HELO is forgotten and
 	   the session counts the greeting it ends with */
 	session_helo(&c, "mx.example");
