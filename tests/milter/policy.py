@@ -2,7 +2,7 @@
 """The policy listener under bad and heavy input, over its socket: no
 empty line, a 1 MB attribute, 10,000 attributes, NUL and 8-bit octets, an
 unknown request, a client that stalls mid-request, 1,000 connections at
-once, 1,000 pipelined requests. Each bad request gets DEFER and a closed
+once, 2,060 connections (12 past the cap), 1,000 pipelined requests. Each bad request gets DEFER and a closed
 connection and one log line; nobody else waits; an honest request is
 answered after each.
 
@@ -159,6 +159,26 @@ def case_many_connections():
     print("1000 connections answered in %.2f s" % took)
 
 
+def case_connection_cap():
+    """2,048 connections are kept; one more is closed at once, with a warning."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    conns = [connect() for _ in range(2048 + 12)]
+    answered = closed_early = 0
+    for i, s in enumerate(conns):
+        try:
+            s.sendall(request(client_port=str(20000 + i), instance="c%d" % i))
+            if read_reply(s) == "action=DUNNO\n\n":
+                answered += 1
+        except (AssertionError, BrokenPipeError, ConnectionResetError):
+            closed_early += 1
+    for s in conns:
+        s.close()
+    assert (answered, closed_early) == (2048, 12), (answered, closed_early)
+    log_has("connection closed at once: 2048 connections are open")
+    honest()
+
+
 def case_pipelined():
     """1,000 requests written before any reply is read: all answered, in order."""
     s = connect()
@@ -183,7 +203,8 @@ def case_pipelined():
         assert r == want, (i, r)
 
 
-CASES = [case_bad_requests, case_stall, case_many_connections, case_pipelined]
+CASES = [case_bad_requests, case_stall, case_many_connections, case_connection_cap,
+         case_pipelined]
 
 if __name__ == "__main__":
     for case in CASES:
