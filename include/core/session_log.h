@@ -8,8 +8,14 @@
  * line that ends in verdict=; session_log_violation() the line of one
  * rule that fired; session_log_param() adds one parameter to the
  * transaction's params= field (bounded, "..." when full).
- * session_sanitize_str() is session_sanitize() for a C string. All
- * buffers are the caller's or the session's: nothing is allocated.
+ * session_sanitize_str() is session_sanitize() for a C string.
+ * session_sanitize_text() keeps what a log line may show of client text:
+ * valid UTF-8 without control characters, anything else as "?", cut on a
+ * character boundary with "...". session_log_value() writes a value in
+ * the log grammar: as it is, or in double quotes with '"' and '\'
+ * escaped when it has a space, '"' or '=' or is empty; it returns value
+ * itself or buf. All buffers are the caller's or the session's: nothing
+ * is allocated.
  */
 #ifndef ESMTP_SESSION_LOG_H
 #define ESMTP_SESSION_LOG_H
@@ -27,5 +33,7 @@ void session_log_violation(session_conn *c, rule_id rule, rule_action action,
 void session_log_param(session_msg *m, const esmtp_param *p,
 		       const registry_entry *row);
 void session_sanitize_str(char *dst, size_t max, const char *src);
+void session_sanitize_text(char *dst, size_t max, const char *src);
+const char *session_log_value(char *buf, size_t max, const char *value);
 
 #endif

@@ -22,8 +22,13 @@
 static void
 set_queue_id(session_conn *c, const char *queue_id)
 {
-	if (queue_id != NULL && *queue_id != '\0')
+	if (queue_id != NULL && *queue_id != '\0') {
+		/* the line's prefix: no space or quote can end it early */
 		session_sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
+		for (char *p = c->msg.queue_id; *p != '\0'; p++)
+			if (*p == ' ' || *p == '"' || *p == '=' || *p == ':')
+				*p = '?';
+	}
 }
 
 static void
@@ -69,7 +74,7 @@ session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 	c->connected = true;
 	/* MTAs pass "[192.0.2.7]" when the client has no name: log "unknown" */
 	if (hostname != NULL && hostname[0] != '[')
-		session_sanitize_str(c->client_name, sizeof c->client_name, hostname);
+		session_sanitize_text(c->client_name, sizeof c->client_name, hostname);
 	if (addr != NULL)
 		c->client = *addr;
 	if (addr_text != NULL && *addr_text != '\0')
@@ -79,7 +84,7 @@ session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 void
 session_helo(session_conn *c, const char *name)
 {
-	session_sanitize_str(c->helo, sizeof c->helo, name);
+	session_sanitize_text(c->helo, sizeof c->helo, name);
 	/* a new greeting: which verb it was is known again only from {r} */
 	c->greeting = GREETING_UNKNOWN;
 }
@@ -144,7 +149,7 @@ msg_begin(session_conn *c, const char *from)
 	m->active = true;
 	m->body = BODY_NONE;
 	if (from != NULL)
-		session_sanitize_str(m->from, sizeof m->from, from);
+		session_sanitize_text(m->from, sizeof m->from, from);
 	else
 		g_strlcpy(m->from, "unknown", sizeof m->from);
 	c->transactions++;
@@ -346,7 +351,7 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	if (!m->active)		/* RCPT without MAIL: check it all the same */
 		session_mail(c, (char **)empty_argv, NULL, res);
 	set_queue_id(c, queue_id);
-	session_sanitize_str(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
+	session_sanitize_text(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
 	ehlo_fired = m->violations[RULE_PARAM_WITHOUT_EHLO].count;
 	session_check_params(&cx, argv);

@@ -1,8 +1,10 @@
 /*
  * The session engine's log lines: the transaction line, the violation
  * line and the params= field, written in the log grammar of SPEC section
- * 4 (key=value, bounded fields, printable ASCII only) and handed to the
- * session's log callback. Nothing here decides anything.
+ * 4 (key=value pairs, bounded; a value with a space, '"' or '=' quoted,
+ * so that a key=value parser reads exactly the fields written, whatever
+ * the client sent; the verdict last) and handed to the session's log
+ * callback. Nothing here decides anything.
  */
 #include "session_log.h"
 
@@ -37,6 +39,59 @@ void
 session_sanitize_str(char *dst, size_t max, const char *src)
 {
 	session_sanitize(dst, max, src, src != NULL ? strlen(src) : 0);
+}
+
+void
+session_sanitize_text(char *dst, size_t max, const char *src)
+{
+	size_t n = 0, len = src != NULL ? strlen(src) : 0;
+
+	if (max < 5) {
+		session_sanitize(dst, max, src, len);
+		return;
+	}
+	for (size_t i = 0; i < len;) {
+		gunichar u = g_utf8_get_char_validated(src + i, (gssize)(len - i));
+		bool valid = u != (gunichar)-1 && u != (gunichar)-2;
+		/* a control character, C1 included, is one "?" */
+		bool keep = valid && u >= 0x20 && u != 0x7f
+			    && !(u >= 0x80 && u < 0xa0);
+		size_t w = valid ? (size_t)(g_utf8_next_char(src + i) - (src + i))
+				 : 1;
+
+		/* room for "..." if more follows */
+		if (n + (keep ? w : 1) + (i + w < len ? 3 : 0) >= max) {
+			memcpy(dst + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (keep)
+			memcpy(dst + n, src + i, w), n += w;
+		else
+			dst[n++] = '?';
+		i += w;
+	}
+	dst[n] = '\0';
+}
+
+const char *
+session_log_value(char *buf, size_t max, const char *v)
+{
+	size_t n = 0;
+
+	if (*v != '\0' && strpbrk(v, " \"=") == NULL)
+		return v;
+	if (max < 3)
+		return "\"\"";
+	buf[n++] = '"';
+	for (; *v != '\0' && n + 3 < max; v++) {
+		if (*v == '"' || *v == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *v;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return buf;
 }
 
 void
@@ -95,7 +150,10 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 {
 	const session_msg *m = &c->msg;
 	char violations[256], declared[24], actual[24], rejected[32] = "";
-	char exempt[24] = "";
+	char exempt[24] = "", client[160];
+	/* quoted, each value may double: the widths keep the line bounded */
+	char qclient[2 * 160], qhelo[2 * 84], qfrom[2 * 164];
+	char qparams[2 * SESSION_PARAMS_LOG_MAX];
 	int priority = has_logged_violation(m) ? LOG_NOTICE : LOG_INFO;
 
 	if (priority > c->log_level)
@@ -117,15 +175,21 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	if (m->exempt != EXEMPT_NONE)
 		snprintf(exempt, sizeof exempt, " exempt=%s",
 			 exempt_name(m->exempt));
+	snprintf(client, sizeof client, "%.80s[%s]", c->client_name,
+		 c->client_addr);
 	session_emit(c, priority,
 	     /* field widths keep the verdict inside LOG_LINE_MAX */
-	     "client=%.80s[%s] greeting=%s helo=%.80s from=%.160s params=%s "
+	     "client=%s greeting=%s helo=%s from=%s params=%s "
 	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s%s "
 	     "verdict=%s",
-	     c->client_name, c->client_addr, greeting_name(c->greeting),
-	     c->helo[0] != '\0' ? c->helo : "none", m->from,
-	     m->params[0] != '\0' ? m->params : "none", m->rcpts_accepted,
-	     rejected, declared, actual, violations, exempt,
+	     session_log_value(qclient, sizeof qclient, client),
+	     greeting_name(c->greeting),
+	     session_log_value(qhelo, sizeof qhelo,
+			       c->helo[0] != '\0' ? c->helo : "none"),
+	     session_log_value(qfrom, sizeof qfrom, m->from),
+	     session_log_value(qparams, sizeof qparams,
+			       m->params[0] != '\0' ? m->params : "none"),
+	     m->rcpts_accepted, rejected, declared, actual, violations, exempt,
 	     /* what the transaction was judged on: SIZE, sizes, no content */
 	     c->policy_only ? " via=policy" : "", verdict_name(verdict));
 }
@@ -135,14 +199,24 @@ session_log_violation(session_conn *c, rule_id rule, rule_action action,
 		      rule_stage stage, const char *rcpt, bool exempted,
 		      const char *text)
 {
+	char client[160], qclient[2 * 160], qfrom[2 * 164], qrcpt[2 * 164];
+	char qtext[2 * SESSION_TEXT_MAX];
+
+	if (LOG_NOTICE > c->log_level)
+		return;
+	snprintf(client, sizeof client, "%.80s[%s]", c->client_name,
+		 c->client_addr);
 	session_emit(c, LOG_NOTICE,
-		     "violation rule=%s action=%s stage=%s client=%.80s[%s] "
-		     "from=%.160s%s%.160s%s%s reason=\"%s\"",
+		     "violation rule=%s action=%s stage=%s client=%s "
+		     "from=%s%s%s%s%s reason=%s",
 		     rule_token(rule), action_name(action), stage_name(stage),
-		     c->client_name, c->client_addr, c->msg.from,
-		     rcpt != NULL ? " rcpt=" : "", rcpt != NULL ? rcpt : "",
+		     session_log_value(qclient, sizeof qclient, client),
+		     session_log_value(qfrom, sizeof qfrom, c->msg.from),
+		     rcpt != NULL ? " rcpt=" : "",
+		     rcpt != NULL ? session_log_value(qrcpt, sizeof qrcpt, rcpt) : "",
 		     exempted ? " exempt=" : "",
-		     exempted ? exempt_name(c->msg.exempt) : "", text);
+		     exempted ? exempt_name(c->msg.exempt) : "",
+		     session_log_value(qtext, sizeof qtext, text));
 }
 
 void

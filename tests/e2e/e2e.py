@@ -467,7 +467,7 @@ def case_honest(mta, d):
     s.data(msg, 250)
     s.close()
     d.wait_log(mark, r"client=\S+\[127\.0\.0\.1\] greeting=ehlo helo=client\.example "
-               r"from=<a@example\.net> params=SIZE,BODY=7BIT rcpts=1 size_declared=%d "
+               r"from=<a@example\.net> params=\"SIZE,BODY=7BIT\" rcpts=1 size_declared=%d "
                r"size_actual=%d violations=none verdict=accept" % (len(msg), len(msg)))
 
 
@@ -548,7 +548,7 @@ def case_8bit_body(mta, d):
     s.expect("RCPT TO:<b@example.org>", 250)
     s.data(msg, 250)
     s.close()
-    d.wait_log(mark, r"params=BODY=8BITMIME rcpts=1 .*violations=none verdict=accept")
+    d.wait_log(mark, r"params=\"BODY=8BITMIME\" rcpts=1 .*violations=none verdict=accept")
 
 
 def case_utf8_sender(mta, d):
@@ -603,7 +603,7 @@ def case_helo_params(mta, d):
         s.expect("RSET", 250)
         s.close()
         d.wait_log(mark, r"violation rule=param_without_ehlo action=reject stage=rcpt")
-        d.wait_log(mark, r"greeting=helo helo=old\.example from=<a@example\.net> params=BODY=7BIT "
+        d.wait_log(mark, r"greeting=helo helo=old\.example from=<a@example\.net> params=\"BODY=7BIT\" "
                    r"rcpts=0 rcpts_rejected=2 .*violations=param_without_ehlo:reject verdict=reject")
 
 

@@ -11,5 +11,6 @@ Suite *config_suite(void);
 Suite *session_suite(void);
 Suite *stats_suite(void);
 Suite *policy_suite(void);
+Suite *log_suite(void);
 
 #endif

@@ -1,0 +1,171 @@
+/*
+ * The log grammar (SPEC section 4, esmtp-milter(8) LOGS): whatever the
+ * client sends in HELO, its name, the MAIL and RCPT addresses and the
+ * parameters, a key=value parser reads back exactly the fields the
+ * daemon wrote, and verdict= is the last one.
+ */
+#include <string.h>
+#include <syslog.h>
+#include <glib.h>
+
+#include "session.h"
+#include "session_log.h"
+#include "unit.h"
+
+static GPtrArray *lines;
+
+static void
+capture(void *data, int priority, const char *qid, const char *line)
+{
+	(void)data;
+	(void)priority;
+	(void)qid;
+	g_ptr_array_add(lines, g_strdup(line));
+}
+
+/* The grammar's reader: pairs split by one space, quoted values with \" and \\. */
+static GPtrArray *
+parse_fields(const char *line)
+{
+	GPtrArray *kv = g_ptr_array_new_with_free_func(g_free);
+	const char *p = line;
+
+	while (*p != '\0') {
+		const char *eq = strchr(p, '=');
+		GString *v = g_string_new(NULL);
+
+		ck_assert_msg(eq != NULL, "no '=' in the rest: %s", p);
+		g_ptr_array_add(kv, g_strndup(p, (gsize)(eq - p)));
+		p = eq + 1;
+		if (*p == '"') {
+			for (p++; *p != '"'; p++) {
+				ck_assert_msg(*p != '\0', "unterminated quote: %s", line);
+				if (*p == '\\')
+					p++;
+				g_string_append_c(v, *p);
+			}
+			p++;
+		} else {
+			while (*p != '\0' && *p != ' ')
+				g_string_append_c(v, *p++);
+		}
+		g_ptr_array_add(kv, g_string_free(v, FALSE));
+		ck_assert_msg(*p == '\0' || *p == ' ', "no space after a value: %s", p);
+		if (*p == ' ')
+			p++;
+	}
+	return kv;
+}
+
+static const char *
+field(GPtrArray *kv, const char *key, unsigned *count)
+{
+	const char *found = NULL;
+
+	*count = 0;
+	for (guint i = 0; i + 1 < kv->len; i += 2)
+		if (strcmp(g_ptr_array_index(kv, i), key) == 0) {
+			found = g_ptr_array_index(kv, i + 1);
+			(*count)++;
+		}
+	return found;
+}
+
+/* A transaction whose client text tries to forge fields. */
+START_TEST(test_forged_fields)
+{
+	esmtp_config *cfg = config_new_defaults();
+	stats st;
+	session_conn c;
+	session_result res;
+	net_addr a;
+	char from[] = "<a\"b\\c verdict=accept@example.org>";
+	char body[] = "BODY=8\"BIT", size[] = "SIZE=1 0";
+	char rcpt[] = "<x verdict=accept@example.net>";
+	char *mail_argv[] = {from, body, NULL}, *rcpt_argv[] = {rcpt, NULL};
+	char *bad_size[] = {from, size, NULL};
+	session_macros m = {.protocol = "ESMTP", .queue_id = "Q 1"};
+	GPtrArray *kv;
+	unsigned n;
+	const char *line;
+
+	g_array_set_size(cfg->trusted_networks, 0);
+	cfg->actions[RULE_PARAM_VALUE] = ACTION_LOG;
+	lines = g_ptr_array_new_with_free_func(g_free);
+	stats_init(&st);
+	session_init(&c, cfg, &st, capture, NULL);
+	ck_assert(net_addr_parse("192.0.2.7", &a));
+	session_connect(&c, "evil name=x", &a, "192.0.2.7");
+	session_helo(&c, "ev il verdict=accept \"x\" \x01 \xff j\xc3\xb6rg");
+	session_mail(&c, mail_argv, &m, &res);
+	session_rcpt(&c, rcpt_argv, NULL, &res);
+	session_abort(&c);
+	/* the SIZE syntax rule's reason quotes the client's token */
+	session_mail(&c, bad_size, &m, &res);
+	ck_assert(res.stop);
+	session_close(&c);
+
+	for (guint i = 0; i < lines->len; i++) {
+		line = g_ptr_array_index(lines, i);
+		kv = parse_fields(g_str_has_prefix(line, "violation ")
+				  ? line + strlen("violation ") : line);
+		ck_assert_str_eq(field(kv, "client", &n), "evil name=x[192.0.2.7]");
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(field(kv, "from", &n), "<a\"b\\c verdict=accept@example.org>");
+		ck_assert_uint_eq(n, 1);
+		if (strstr(line, " verdict=") != NULL && !g_str_has_prefix(line, "violation ")) {
+			field(kv, "verdict", &n);
+			ck_assert_uint_eq(n, 1);
+			/* the verdict is the last field */
+			ck_assert_str_eq(g_ptr_array_index(kv, kv->len - 2), "verdict");
+			ck_assert_str_eq(field(kv, "helo", &n),
+					 "ev il verdict=accept \"x\" ? ? j\xc3\xb6rg");
+		}
+		if (strstr(line, "rule=param_value") != NULL) {
+			ck_assert_str_eq(field(kv, "rcpt", &n) ? field(kv, "rcpt", &n) : "", "");
+			ck_assert_str_eq(field(kv, "reason", &n),
+					 "BODY=8\"BIT: not 7BIT, 8BITMIME or BINARYMIME (RFC 6152, RFC 3030) (param_value)");
+		}
+		g_ptr_array_unref(kv);
+	}
+	line = g_ptr_array_index(lines, 1);
+	kv = parse_fields(line);
+	ck_assert_str_eq(field(kv, "params", &n), "BODY=8\"BIT");
+	ck_assert_str_eq(field(kv, "verdict", &n), "abort");
+	g_ptr_array_unref(kv);
+	g_ptr_array_unref(lines);
+	stats_clear(&st);
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(test_value_and_text)
+{
+	char buf[64];
+
+	ck_assert_str_eq(session_log_value(buf, sizeof buf, "plain"), "plain");
+	ck_assert_str_eq(session_log_value(buf, sizeof buf, ""), "\"\"");
+	ck_assert_str_eq(session_log_value(buf, sizeof buf, "a b"), "\"a b\"");
+	ck_assert_str_eq(session_log_value(buf, sizeof buf, "a=b"), "\"a=b\"");
+	ck_assert_str_eq(session_log_value(buf, sizeof buf, "a\"b\\c"), "\"a\\\"b\\\\c\"");
+	/* valid UTF-8 stays, the rest becomes "?", cut on a character */
+	session_sanitize_text(buf, sizeof buf, "j\xc3\xb6rg\x01\xc3(\xc2\x85");
+	ck_assert_str_eq(buf, "j\xc3\xb6rg?\?(?");
+	session_sanitize_text(buf, 8, "aaaa\xc3\xb6\xc3\xb6");
+	ck_assert_str_eq(buf, "aaaa...");
+	session_sanitize_text(buf, 8, "aaaa\xc3\xb6");
+	ck_assert_str_eq(buf, "aaaa\xc3\xb6");
+}
+END_TEST
+
+Suite *
+log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *t = tcase_create("grammar");
+
+	tcase_add_test(t, test_forged_fields);
+	tcase_add_test(t, test_value_and_text);
+	suite_add_tcase(s, t);
+	return s;
+}
