@@ -79,10 +79,15 @@ session_log_value(char *buf, size_t max, const char *v)
 {
 	size_t n = 0;
 
-	if (*v != '\0' && strpbrk(v, " \"=") == NULL)
-		return v;
-	if (max < 3)
+	if (max < 5)
 		return "\"\"";
+	if (*v != '\0' && strpbrk(v, " \"=") == NULL) {
+		if (strlen(v) < max)
+			return v;
+		memcpy(buf, v, max - 4);
+		memcpy(buf + max - 4, "...", 4);
+		return buf;
+	}
 	buf[n++] = '"';
 	for (; *v != '\0' && n + 3 < max; v++) {
 		if (*v == '"' || *v == '\\')
@@ -151,9 +156,10 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	const session_msg *m = &c->msg;
 	char violations[256], declared[24], actual[24], rejected[32] = "";
 	char exempt[24] = "", client[160];
-	/* quoted, each value may double: the widths keep the line bounded */
-	char qclient[2 * 160], qhelo[2 * 84], qfrom[2 * 164];
-	char qparams[2 * SESSION_PARAMS_LOG_MAX];
+	/* each quoted value is cut to its buffer (its closing quote kept):
+	   with the fixed fields they stay inside LOG_LINE_MAX, so the
+	   verdict is always written */
+	char qclient[100], qhelo[100], qfrom[150], qparams[150];
 	int priority = has_logged_violation(m) ? LOG_NOTICE : LOG_INFO;
 
 	if (priority > c->log_level)
@@ -199,8 +205,9 @@ session_log_violation(session_conn *c, rule_id rule, rule_action action,
 		      rule_stage stage, const char *rcpt, bool exempted,
 		      const char *text)
 {
-	char client[160], qclient[2 * 160], qfrom[2 * 164], qrcpt[2 * 164];
-	char qtext[2 * SESSION_TEXT_MAX];
+	/* as in the transaction line: bounded so that the reason's closing
+	   quote is always written */
+	char client[160], qclient[100], qfrom[150], qrcpt[150], qtext[420];
 
 	if (LOG_NOTICE > c->log_level)
 		return;

@@ -158,6 +158,47 @@ START_TEST(test_value_and_text)
 }
 END_TEST
 
+/* The longest values there can be: every line still ends in its last field. */
+START_TEST(test_bounded)
+{
+	esmtp_config *cfg = config_new_defaults();
+	session_conn c;
+	session_result res;
+	char big[600], quotes[600], sz[] = "SIZE=x";
+	char *argv[] = {quotes, sz, NULL}, *rargv[] = {quotes, NULL};
+	session_macros m = {.protocol = "ESMTP",
+			    .queue_id = "QUEUEID_OF_SIXTY_THREE_OCTETS_QUEUEID_OF_SIXTY_THREE_OCTETS_Q"};
+
+	memset(big, 'h', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	memset(quotes, '"', sizeof quotes - 1);
+	quotes[sizeof quotes - 1] = '\0';
+	lines = g_ptr_array_new_with_free_func(g_free);
+	g_array_set_size(cfg->trusted_networks, 0);
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		cfg->actions[r] = ACTION_TEMPFAIL;
+	session_init(&c, cfg, NULL, capture, NULL);
+	session_connect(&c, big, NULL, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
+	session_helo(&c, big);
+	session_mail(&c, argv, &m, &res);
+	session_rcpt(&c, rargv, NULL, &res);
+	session_close(&c);
+	ck_assert_uint_ge(lines->len, 2);
+	for (guint i = 0; i < lines->len; i++) {
+		const char *line = g_ptr_array_index(lines, i);
+		/* the queue id and ": " come before it in the daemon's line */
+		ck_assert_uint_le(strlen(line) + strlen(m.queue_id) + 2, 1023);
+		g_ptr_array_unref(parse_fields(g_str_has_prefix(line, "violation ")
+					       ? line + 10 : line));
+		if (!g_str_has_prefix(line, "violation "))
+			ck_assert_msg(g_str_has_suffix(line, i == 1 ? " verdict=tempfail" : " verdict=abort"),
+				      "%s", line);
+	}
+	g_ptr_array_unref(lines);
+	config_unref(cfg);
+}
+END_TEST
+
 Suite *
 log_suite(void)
 {
@@ -166,6 +207,7 @@ log_suite(void)
 
 	tcase_add_test(t, test_forged_fields);
 	tcase_add_test(t, test_value_and_text);
+	tcase_add_test(t, test_bounded);
 	suite_add_tcase(s, t);
 	return s;
 }
