@@ -36,10 +36,14 @@ housekeeping_restore(const esmtp_config *config, stats *s)
 			config->state_file);
 		return;
 	}
-	log_msg(LOG_ERR, NULL,
-		"state file %s unreadable (%s); kept aside as %s, counting from zero",
-		config->state_file, error->message, moved != NULL ? moved
-								  : "(could not rename)");
+	if (moved != NULL)
+		log_msg(LOG_ERR, NULL,
+			"state file %s unreadable (%s); kept aside as %s, counting from zero",
+			config->state_file, error->message, moved);
+	else
+		log_msg(LOG_ERR, NULL,
+			"state file %s not read (%s); left as it is, counting from zero",
+			config->state_file, error->message);
 }
 
 void

@@ -291,6 +291,33 @@ def test_corrupt_state_kept_aside():
     assert out["eom"][0] == b"c"
 
 
+def test_state_file_not_followed():
+    """A symbolic link, another user's file, or a file that is not JSON:
+    named in one line, never quoted, the link left alone."""
+    secret = os.path.join(D.dir, "secret")
+    with open(secret, "w") as f:
+        f.write("rootword and more\n")
+    for setup, why in [
+            (lambda: os.symlink(secret, D.state), "it is a symbolic link, which is not followed"),
+            (lambda: (shutil.copy(secret, D.state), os.chown(D.state, 65534, 65534)),
+             "it belongs to another user"),
+            (lambda: shutil.copy(secret, D.state), "not JSON (line ")]:
+        assert D.stop() == 0
+        for p in glob.glob(D.state + "*"):
+            os.unlink(p)
+        setup()
+        mark = len(D.log())
+        D.start()
+        log = D.log()[mark:]
+        assert why in log, log
+        assert "rootword" not in log, log
+        assert D.json()["transactions"] == 0
+        if why.startswith("it is a symbolic"):
+            assert os.path.islink(D.state), "the link was touched"
+    for p in glob.glob(D.state + "*"):
+        os.unlink(p)
+
+
 def test_report_golden():
     expected = open(os.path.join(HERE, "report.expected")).read()
     got = subprocess.run([REPORT, "--state", os.path.join(HERE, "state.json")],
@@ -391,7 +418,8 @@ def main():
         for fn in (test_exact_counters, test_json_matches, test_http,
                    test_summary_line, test_state_survives_restart,
                    test_kill_9_loses_at_most_one_interval,
-                   test_corrupt_state_kept_aside, test_report_golden,
+                   test_corrupt_state_kept_aside, test_state_file_not_followed,
+                   test_report_golden,
                    test_report_json, test_report_url_and_errors,
                    test_grafana_dashboard, test_non_loopback_warning,
                    test_busy_listener_port):
