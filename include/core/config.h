@@ -39,6 +39,9 @@ typedef struct {
 	bool dry_run;
 	GArray *trusted_networks;	/* net_addr */
 	bool exempt_authenticated;
+	guint timeout;		/* seconds a milter session may stay silent */
+	guint max_sessions;	/* 0: from the open-files limit */
+	guint shutdown_grace;	/* seconds SIGTERM waits for sessions */
 
 	/* [size] */
 	guint64 size_max;	/* 0 = no limit */
@@ -80,7 +83,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(esmtp_config, config_unref)
 /*
  * The keys that differ between two configs and take effect only after a
  * restart (the socket, its mode, the user, the pid file, the syslog
- * facility, the statistics listener), as "socket, [stats] listen"; NULL
+ * facility, the milter timeout, the listeners), as "socket, [stats] listen"; NULL
  * when none differ. The caller frees it.
  */
 char *config_restart_changes(const esmtp_config *old,

@@ -120,6 +120,8 @@ typedef struct {
 	atomic_uint_fast64_t unknown_commands[UNKNOWN_CMD_COUNT];
 	atomic_uint_fast64_t reloads[2];	/* [0] failed, [1] succeeded */
 	atomic_uint_fast64_t policy_requests[STATS_POLICY_BAD + 1];
+	atomic_uint_fast64_t sessions_refused;	/* over the session cap */
+	atomic_uint_fast64_t sessions_timed_out;	/* the MTA fell silent */
 	stats_histogram size_ratio;	/* actual / declared size */
 	stats_histogram message_size;	/* octets */
 	stats_histogram processing[STATS_STAGE_COUNT];	/* seconds */

@@ -30,6 +30,14 @@ stats *process_stats(void);
  */
 void process_links_start(void);
 session_links *process_links(void);
+/*
+ * The most milter sessions at once: [milter] max_sessions, or when that
+ * is 0 what the open-files limit leaves (read once at start, after the
+ * daemon raised it, less what the listeners need). *from_limit says
+ * which of the two it is.
+ */
+void process_session_cap_init(void);
+unsigned process_session_cap(const esmtp_config *config, bool *from_limit);
 void process_reload(esmtp_config *next, const char *path);
 
 #endif

@@ -40,6 +40,11 @@ config_new_defaults(void)
 	net_addr_parse_cidr("::1", &net);
 	g_array_append_val(c->trusted_networks, net);
 	c->exempt_authenticated = true;
+	/* above Postfix's smtpd_timeout and RFC 5321's five minutes: the MTA
+	   may wait that long for its client between two milter commands */
+	c->timeout = 600;
+	c->max_sessions = 0;
+	c->shutdown_grace = 10;
 	c->size_max = 10485760;
 	c->overrun_percent = 10;
 	c->overrun_bytes = 4096;
@@ -106,6 +111,7 @@ config_restart_changes(const esmtp_config *a, const esmtp_config *b)
 		{g_strcmp0(a->user, b->user) != 0, "user"},
 		{g_strcmp0(a->pid_file, b->pid_file) != 0, "pid_file"},
 		{a->syslog_facility != b->syslog_facility, "syslog_facility"},
+		{a->timeout != b->timeout, "timeout"},
 		{g_strcmp0(a->policy_listen, b->policy_listen) != 0,
 		 "[policy] listen"},
 		{g_strcmp0(a->stats_listen, b->stats_listen) != 0,

@@ -5,6 +5,7 @@
  * its threads so that only the reload thread receives it.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,6 +29,8 @@
 #include "log.h"
 #include "milter.h"
 #include "policy_server.h"
+#include "shutdown.h"
+#include "sockets.h"
 #include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
@@ -45,7 +48,10 @@ typedef struct {
 static const char *config_path = CONFIG_DEFAULT_PATH;
 static bool config_path_given;
 static overrides opts = {.log_level = -1};
-static volatile sig_atomic_t reload_thread_stop;
+/* what the cleanup at stop needs */
+static esmtp_config *run_config;
+static const char *run_sock_path;
+static atomic_bool listener_failed;
 
 static void
 usage(FILE *out)
@@ -166,97 +172,6 @@ raise_open_files(void)
 		(unsigned long long)was, (unsigned long long)rl.rlim_cur);
 }
 
-static const char *
-unix_socket_path(const char *spec)
-{
-	if (g_str_has_prefix(spec, "unix:"))
-		return spec + 5;
-	if (g_str_has_prefix(spec, "local:"))
-		return spec + 6;
-	if (strchr(spec, ':') == NULL && spec[0] == '/')
-		return spec;
-	return NULL;
-}
-
-/*
- * A unix socket left by a dead process is removed; one that answers
- * belongs to a running instance and stops this one; anything that is not
- * a socket is never touched.
- */
-static bool
-clear_stale_socket(const char *path)
-{
-	struct stat st;
-	struct sockaddr_un sun;
-	int fd, rc;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_msg(LOG_ERR, NULL, "%s exists and is not a socket", path);
-		return false;
-	}
-	if (strlen(path) >= sizeof sun.sun_path) {
-		log_msg(LOG_ERR, NULL, "socket path too long: %s", path);
-		return false;
-	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	g_strlcpy(sun.sun_path, path, sizeof sun.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return false;
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	close(fd);
-	if (rc == 0) {
-		log_msg(LOG_ERR, NULL,
-			"another process is listening on %s; not starting",
-			path);
-		return false;
-	}
-	if (unlink(path) != 0) {
-		log_msg(LOG_ERR, NULL, "cannot remove stale socket %s: %s",
-			path, g_strerror(errno));
-		return false;
-	}
-	log_msg(LOG_INFO, NULL, "removed stale socket %s", path);
-	return true;
-}
-
-/*
- * Why a socket could not be opened. libmilter says only that it failed
- * (its reason goes to syslog alone), so a unix socket's directory is
- * looked at, the commonest cause, and otherwise errno is reported.
- */
-static const char *
-socket_failure(const char *sock_path, int saved_errno)
-{
-	static char why[PATH_MAX + 128];
-	g_autofree char *dir = NULL;
-	struct stat st;
-
-	if (sock_path != NULL) {
-		dir = g_path_get_dirname(sock_path);
-		if (stat(dir, &st) != 0) {
-			snprintf(why, sizeof why, "directory %s: %s", dir,
-				 g_strerror(errno));
-			return why;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(why, sizeof why, "%s is not a directory", dir);
-			return why;
-		}
-		if (access(dir, W_OK | X_OK) != 0) {
-			snprintf(why, sizeof why, "directory %s: %s", dir,
-				 g_strerror(errno));
-			return why;
-		}
-	}
-	if (saved_errno != 0)
-		return g_strerror(saved_errno);
-	return "see the libmilter message in the system log";
-}
-
 /*
  * [policy] listen, opened like the milter socket: before privileges are
  * dropped, a stale unix socket removed first. Sets *fd to -1 when the
@@ -355,23 +270,6 @@ reload(void)
 	config_unref(next);
 }
 
-static void *
-reload_thread(void *arg)
-{
-	sigset_t *set = arg;
-	int sig;
-
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		if (reload_thread_stop)
-			break;
-		if (sig == SIGUSR1)
-			reload();
-	}
-	return NULL;
-}
-
 static void
 daemonize(void)
 {
@@ -397,6 +295,30 @@ daemonize(void)
 	}
 }
 
+/*
+ * What a stop leaves: the counters saved, no socket and no pid file. Run
+ * once, when the sessions in flight have finished (shutdown.c).
+ */
+static int
+cleanup(void)
+{
+	const char *policy_path = unix_socket_path(run_config->policy_listen);
+
+	policy_server_stop();
+	/* sessions libmilter is still closing may count: keep the stats */
+	housekeeping_stop(process_stats());
+	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
+	if (run_config->pid_file[0] != '\0')
+		unlink(run_config->pid_file);
+	/* best effort: after dropping privileges the directory may say no */
+	if (run_sock_path != NULL)
+		unlink(run_sock_path);
+	if (policy_path != NULL)
+		unlink(policy_path);
+	log_close();
+	return atomic_load(&listener_failed) ? EX_SOFTWARE : EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -407,8 +329,7 @@ main(int argc, char **argv)
 	gid_t gid = 0;
 	g_autofree char *user_name = NULL;
 	sigset_t set;
-	pthread_t reloader;
-	int c, rc, policy_fd;
+	int c, policy_fd;
 
 	opterr = 0;
 	while ((c = getopt(argc, argv, ":c:p:fnTu:P:l:Vh")) != -1) {
@@ -529,9 +450,8 @@ main(int argc, char **argv)
 		return EX_NOPERM;
 
 	/*
-	 * No thread of ours may take libmilter's signals (HUP, TERM, INT go
-	 * to libmilter's own thread): every thread starts with all four
-	 * blocked, and the reload thread waits for SIGUSR1 alone.
+	 * Every thread starts with the daemon's signals blocked; the signal
+	 * thread (shutdown.c) waits for them, libmilter's never gets them.
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
@@ -540,39 +460,29 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
 	/* the state file and the listener belong to the unprivileged user */
 	stats_init(process_stats());
 	housekeeping_restore(config, process_stats());
 	housekeeping_start(config, process_stats());
 
-	if (pthread_create(&reloader, NULL, reload_thread, &set) != 0) {
-		log_msg(LOG_ERR, NULL, "cannot start the reload thread");
-		return EX_OSERR;
-	}
+	run_config = config;
+	run_sock_path = sock_path;
+	if (smfi_settimeout((int)MAX(config->timeout, 1)) != MI_SUCCESS)
+		log_msg(LOG_WARNING, NULL, "cannot set the milter timeout");
 	if (policy_fd >= 0 && !policy_server_start(policy_fd)) {
 		log_msg(LOG_ERR, NULL, "cannot start the policy listener");
 		return EX_OSERR;
 	}
+	process_session_cap_init();
+	if (!shutdown_signals_start(reload, cleanup, sock_path)) {
+		log_msg(LOG_ERR, NULL, "cannot start the signal thread");
+		return EX_OSERR;
+	}
 
-	rc = smfi_main();
-
-	policy_server_stop();
-	reload_thread_stop = 1;
-	pthread_kill(reloader, SIGUSR1);
-	pthread_join(reloader, NULL);
-	/* sessions libmilter is still closing may count: keep the stats */
-	housekeeping_stop(process_stats());
-	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
-	if (config->pid_file[0] != '\0')
-		unlink(config->pid_file);
-	/* best effort: after dropping privileges the directory may say no */
-	if (sock_path != NULL)
-		unlink(sock_path);
-	if (unix_socket_path(config->policy_listen) != NULL)
-		unlink(unix_socket_path(config->policy_listen));
-	process_config_set(NULL);
-	log_close();
-	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+	/* returns only if its listener fails: a stop ends the process */
+	smfi_main();
+	if (!shutdown_stopping())
+		atomic_store(&listener_failed, true);
+	shutdown_after_listener();
+	return EX_SOFTWARE;
 }

@@ -15,13 +15,18 @@
 #include "log.h"
 #include "process.h"
 #include "session.h"
+#include "shutdown.h"
 
 #define POLICY_HEADER "X-ESMTP-Policy"
+
+static gint64 now_ns(void);
 
 typedef struct {
 	session_conn session;
 	unsigned long pflags;	/* protocol flags this session negotiated */
 	bool can_add_header;
+	bool refused;		/* over the session cap: tempfailed at connect */
+	gint64 last_ns;		/* the last callback, for the timeout count */
 	session_link *link;	/* for the policy service; NULL when it is off */
 } milter_conn;
 
@@ -41,6 +46,34 @@ session_log(void *data, int priority, const char *queue_id, const char *line)
 	log_msg(priority, queue_id, "%s", line);
 }
 
+/*
+ * A session over the cap is answered with tempfail at connect, so the MTA
+ * gets an answer at once instead of waiting for its connect timeout; the
+ * warning names the limit, at most once every ten seconds.
+ */
+static bool
+over_cap(const esmtp_config *config)
+{
+	static atomic_llong last_warning;
+	stats *st = process_stats();
+	bool from_limit;
+	unsigned cap = process_session_cap(config, &from_limit);
+	long long open = (long long)atomic_load(&st->active_connections);
+	long long now = (long long)time(NULL), was;
+
+	if (open <= (long long)cap)
+		return false;
+	stats_add(&st->sessions_refused, 1);
+	was = atomic_load(&last_warning);
+	if (now - was >= 10
+	    && atomic_compare_exchange_strong(&last_warning, &was, now))
+		log_msg(LOG_WARNING, NULL,
+			"%lld milter sessions open: a new one is tempfailed at connect (%s: %u)",
+			open - 1, from_limit ? "limit from the open-files limit"
+					     : "max_sessions", cap);
+	return true;
+}
+
 static milter_conn *
 conn_new(SMFICTX *ctx)
 {
@@ -51,6 +84,9 @@ conn_new(SMFICTX *ctx)
 		return NULL;
 	config = process_config_acquire();
 	session_init(&mc->session, config, process_stats(), session_log, NULL);
+	/* after SIGTERM only the sessions already open are served */
+	mc->refused = shutdown_stopping() || over_cap(config);
+	mc->last_ns = now_ns();
 	config_unref(config);
 	if (smfi_setpriv(ctx, mc) != MI_SUCCESS) {
 		session_close(&mc->session);
@@ -88,10 +124,13 @@ now_ns(void)
 
 /* Counts the time a callback spent in the daemon, and passes its result. */
 static sfsistat
-timed(stats_stage stage, gint64 start, sfsistat result)
+timed(milter_conn *mc, stats_stage stage, gint64 start, sfsistat result)
 {
+	gint64 end = now_ns();
+
 	stats_observe(&process_stats()->processing[stage],
-		      (double)(now_ns() - start) / 1e9);
+		      (double)(end - start) / 1e9);
+	mc->last_ns = end;
 	return result;
 }
 
@@ -165,6 +204,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, MILTER_MACROS_RCPT);
 		smfi_setsymlist(ctx, SMFIM_EOM, MILTER_MACROS_EOM);
 	}
+	if (mc->refused)	/* the tempfail at connect is a reply */
+		proto &= ~(unsigned long)SMFIP_NR_CONN;
 	mc->pflags = proto;
 	log_msg(LOG_DEBUG, NULL,
 		"negotiated: headers and body %s, header leading space %s, add header %s, macros %s",
@@ -222,7 +263,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	unsigned port;
 	char text[INET6_ADDRSTRLEN];
 
-	if (mc == NULL)
+	if (mc == NULL || mc->refused)
 		return SMFIS_TEMPFAIL;
 	if (hostaddr != NULL) {
 		address_from_sockaddr(hostaddr, &addr, &port, text, sizeof text);
@@ -242,7 +283,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 			session_connect(&mc->session, hostname, NULL, NULL);
 	}
 	session_mta(&mc->session, macro(ctx, "v"), macro(ctx, "{daemon_addr}"));
-	return timed(STATS_STAGE_CONNECT, start, no_reply(mc, SMFIP_NR_CONN));
+	return timed(mc, STATS_STAGE_CONNECT, start, no_reply(mc, SMFIP_NR_CONN));
 }
 
 static sfsistat
@@ -255,7 +296,7 @@ mlfi_helo(SMFICTX *ctx, char *name)
 		return SMFIS_TEMPFAIL;
 	session_helo(&mc->session, name);
 	session_link_forget(mc->link);
-	return timed(STATS_STAGE_HELO, start, no_reply(mc, SMFIP_NR_HELO));
+	return timed(mc, STATS_STAGE_HELO, start, no_reply(mc, SMFIP_NR_HELO));
 }
 
 static sfsistat
@@ -274,7 +315,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	m.queue_id = macro(ctx, "i");
 	learn_greeting(mc);
 	session_mail(&mc->session, argv, &m, &res);
-	return timed(STATS_STAGE_MAIL, start, reply(ctx, &res));
+	return timed(mc, STATS_STAGE_MAIL, start, reply(ctx, &res));
 }
 
 static sfsistat
@@ -288,7 +329,7 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	learn_greeting(mc);
 	session_rcpt(&mc->session, argv, macro(ctx, "i"), &res);
-	return timed(STATS_STAGE_RCPT, start, reply(ctx, &res));
+	return timed(mc, STATS_STAGE_RCPT, start, reply(ctx, &res));
 }
 
 static sfsistat
@@ -300,7 +341,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_header(&mc->session, name, value);
-	return timed(STATS_STAGE_HEADER, start, no_reply(mc, SMFIP_NR_HDR));
+	return timed(mc, STATS_STAGE_HEADER, start, no_reply(mc, SMFIP_NR_HDR));
 }
 
 static sfsistat
@@ -312,7 +353,7 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_body(&mc->session, data, len);
-	return timed(STATS_STAGE_BODY, start, no_reply(mc, SMFIP_NR_BODY));
+	return timed(mc, STATS_STAGE_BODY, start, no_reply(mc, SMFIP_NR_BODY));
 }
 
 static sfsistat
@@ -330,7 +371,7 @@ mlfi_eom(SMFICTX *ctx)
 	    && smfi_addheader(ctx, POLICY_HEADER, res.tag_header) != MI_SUCCESS)
 		log_msg(LOG_WARNING, mc->session.msg.queue_id,
 			"could not add the " POLICY_HEADER " header");
-	return timed(STATS_STAGE_EOM, start, reply(ctx, &res));
+	return timed(mc, STATS_STAGE_EOM, start, reply(ctx, &res));
 }
 
 static sfsistat
@@ -350,6 +391,14 @@ mlfi_close(SMFICTX *ctx)
 
 	if (mc == NULL)
 		return SMFIS_CONTINUE;
+	/* libmilter closes a session the MTA left silent for [milter] timeout */
+	if (now_ns() - mc->last_ns
+	    >= (gint64)MAX(mc->session.config->timeout, 1) * 1000000000 - 500000000) {
+		stats_add(&process_stats()->sessions_timed_out, 1);
+		log_msg(LOG_NOTICE, mc->session.msg.queue_id,
+			"session from %s closed: the MTA sent nothing for %u s ([milter] timeout)",
+			mc->session.client_addr, mc->session.config->timeout);
+	}
 	learn_greeting(mc);
 	session_link_remove(mc->link);
 	session_close(&mc->session);

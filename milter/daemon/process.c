@@ -6,6 +6,7 @@
 #include "process.h"
 
 #include <syslog.h>
+#include <sys/resource.h>
 
 #include "housekeeping.h"
 #include "log.h"
@@ -14,6 +15,7 @@ static GMutex config_lock;
 static esmtp_config *current_config;
 static stats process_counters;
 static session_links *links;
+static unsigned fd_cap = 1000;
 
 esmtp_config *
 process_config_acquire(void)
@@ -57,6 +59,32 @@ session_links *
 process_links(void)
 {
 	return links;
+}
+
+/* Descriptors kept for the listeners, the logs, the state file and the
+   policy service's own connections. */
+#define FD_RESERVE 64
+
+void
+process_session_cap_init(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	n = rl.rlim_cur == RLIM_INFINITY ? 1000000 : rl.rlim_cur;
+	if (links != NULL)	/* the policy listener's connections */
+		n = n > 2048 + FD_RESERVE ? n - 2048 : FD_RESERVE + 1;
+	fd_cap = n > 2 * FD_RESERVE ? (unsigned)MIN(n - FD_RESERVE, 1000000)
+				    : (unsigned)(n / 2);
+}
+
+unsigned
+process_session_cap(const esmtp_config *config, bool *from_limit)
+{
+	*from_limit = config->max_sessions == 0 || config->max_sessions > fd_cap;
+	return *from_limit ? fd_cap : config->max_sessions;
 }
 
 void

@@ -1,10 +1,18 @@
 /*
  * HTTP for the statistics, by libmicrohttpd on its own thread: GET or HEAD
  * /metrics and /stats.json; anything else is 404 or 405.
+ *
+ * Hardened against slow and many clients: epoll (no FD_SETSIZE limit, so
+ * metrics are served while the daemon holds thousands of descriptors),
+ * room for HTTP_CONNECTIONS_MAX connections, an idle timeout, and a
+ * deadline per connection that a client sending a byte at a time cannot
+ * extend: a watchdog shuts down any connection older than
+ * HTTP_DEADLINE_SECONDS, so a legitimate scrape always finds a slot.
  */
 #include "stats_http.h"
 
 #include <string.h>
+#include <time.h>
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,10 +21,72 @@
 
 #include "stats_export.h"
 
+#define HTTP_CONNECTIONS_MAX 256u
+#define HTTP_IDLE_SECONDS 5u
+#define HTTP_DEADLINE_SECONDS 5
+
 struct stats_http {
 	struct MHD_Daemon *daemon;
 	stats *stats;
+	/* open connections: descriptor -> start (seconds), for the watchdog */
+	GMutex lock;
+	GHashTable *open;
+	GCond wake;
+	bool stopping;
+	GThread *watchdog;
 };
+
+static gint64
+now_s(void)
+{
+	return g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+/* MHD tells of each connection before it closes its descriptor. */
+static void
+notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+       enum MHD_ConnectionNotificationCode code)
+{
+	stats_http *h = cls;
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	(void)socket_context;
+	if (info == NULL)
+		return;
+	g_mutex_lock(&h->lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		g_hash_table_insert(h->open, GINT_TO_POINTER(info->connect_fd),
+				    GINT_TO_POINTER((int)now_s()));
+	else
+		g_hash_table_remove(h->open, GINT_TO_POINTER(info->connect_fd));
+	g_mutex_unlock(&h->lock);
+}
+
+static gpointer
+watchdog(gpointer data)
+{
+	stats_http *h = data;
+
+	g_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		GHashTableIter it;
+		gpointer fd, start;
+		gint64 now = now_s();
+
+		g_hash_table_iter_init(&it, h->open);
+		while (g_hash_table_iter_next(&it, &fd, &start))
+			if (now - GPOINTER_TO_INT(start) >= HTTP_DEADLINE_SECONDS) {
+				/* MHD sees the end and closes it itself */
+				shutdown(GPOINTER_TO_INT(fd), SHUT_RDWR);
+				g_hash_table_iter_remove(&it);
+			}
+		g_cond_wait_until(&h->wake, &h->lock,
+				  g_get_monotonic_time() + G_USEC_PER_SEC / 2);
+	}
+	g_mutex_unlock(&h->lock);
+	return NULL;
+}
 
 static enum MHD_Result
 send_text(struct MHD_Connection *conn, unsigned status, const char *type,
@@ -104,7 +174,8 @@ stats_http_start(const char *listen, stats *s, bool *loopback,
 	g_autofree char *host = NULL, *port = NULL;
 	struct addrinfo hints = {0}, *ai = NULL;
 	stats_http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
+			 | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	int rc;
 
 	if (!split_listen(listen, &host, &port)) {
@@ -125,18 +196,24 @@ stats_http_start(const char *listen, stats *s, bool *loopback,
 	*loopback = is_loopback(ai->ai_addr);
 	h = g_new0(stats_http, 1);
 	h->stats = s;
+	g_mutex_init(&h->lock);
+	g_cond_init(&h->wake);
+	h->open = g_hash_table_new(NULL, NULL);
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 				     MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				     MHD_OPTION_CONNECTION_LIMIT, 32u,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				     MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS_MAX,
+				     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS,
+				     MHD_OPTION_NOTIFY_CONNECTION, notify, h,
 				     MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->daemon == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "cannot listen on %s", listen);
+		g_hash_table_destroy(h->open);
 		g_free(h);
 		return NULL;
 	}
+	h->watchdog = g_thread_new("http-watchdog", watchdog, h);
 	return h;
 }
 
@@ -145,6 +222,14 @@ stats_http_stop(stats_http *h)
 {
 	if (h == NULL)
 		return;
+	g_mutex_lock(&h->lock);
+	h->stopping = true;
+	g_cond_signal(&h->wake);
+	g_mutex_unlock(&h->lock);
+	g_thread_join(h->watchdog);
 	MHD_stop_daemon(h->daemon);
+	g_hash_table_destroy(h->open);
+	g_mutex_clear(&h->lock);
+	g_cond_clear(&h->wake);
 	g_free(h);
 }

@@ -132,7 +132,7 @@ def case_stall():
     took = time.time() - start
     assert 9 <= took <= 14, "closed after %.1f s" % took
     log_has("left a request unfinished for 10 s: connection closed")
-    print("stalled request closed after %.1f s" % took)
+    print("figure: stalled request closed after %.1f s" % took)
 
 
 def closed_within(s, seconds):
@@ -156,7 +156,7 @@ def case_many_connections():
     honest()
     for s in conns:
         s.close()
-    print("1000 connections answered in %.2f s" % took)
+    print("figure: 1000 connections answered in %.2f s" % took)
 
 
 def case_connection_cap():

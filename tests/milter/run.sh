@@ -65,6 +65,8 @@ for script in $scripts; do
 	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
 		echo "PASS: $name"
+		# what a script measured, shown on success too
+		grep '^figure: ' "$dir/out" | sed 's/^/    /'
 	else
 		fail=$((fail + 1))
 		echo "FAIL: $name"
