@@ -239,6 +239,69 @@ def test_http():
         assert e.code == 405, e.code
 
 
+def test_http_slow_clients():
+    """64 clients that send a header line a second hold no slot for good:
+    a scrape is answered at once, and each of them is cut after 5 s."""
+    import threading
+    slow = []
+    for _ in range(64):
+        c = socket.create_connection(("127.0.0.1", D.port), 5)
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        slow.append(c)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.is_set():
+            for c in slow:
+                try:
+                    c.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+            time.sleep(1)
+    t = threading.Thread(target=trickle)
+    t.start()
+    try:
+        time.sleep(1.5)
+        start = time.time()
+        status = D.get("/metrics")[0]
+        took = time.time() - start
+        assert status == 200 and took < 3, (status, took)
+        cut = 0
+        deadline = time.time() + 10
+        for c in slow:
+            c.settimeout(max(0.1, deadline - time.time()))
+            try:
+                cut += c.recv(1) == b""
+            except (ConnectionResetError, socket.timeout):
+                cut += 0
+        assert cut == 64, "%d of 64 slow clients cut" % cut
+        print("figure: scrape answered in %.2f s beside 64 slow clients, all cut" % took)
+    finally:
+        stop.set()
+        t.join()
+        for c in slow:
+            c.close()
+
+
+def test_http_many_descriptors():
+    """Metrics with more than 1,024 descriptors open in the daemon."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    held = []
+    try:
+        for _ in range(1100):
+            c = socket.socket(socket.AF_UNIX)
+            c.connect(D.sock)
+            held.append(c)
+        time.sleep(0.5)
+        status, _, body = D.get("/metrics")
+        assert status == 200 and "esmtp_milter_transactions_total" in body
+    finally:
+        for c in held:
+            c.close()
+
+
 def test_summary_line():
     wait_for(lambda: re.search(r"summary interval=\d+s connections=\d+ transactions=\d+ .*total_transactions=5 ", D.log()),
              "a summary line")
@@ -416,6 +479,7 @@ def main():
     os.makedirs(WORK)
     try:
         for fn in (test_exact_counters, test_json_matches, test_http,
+                   test_http_slow_clients, test_http_many_descriptors,
                    test_summary_line, test_state_survives_restart,
                    test_kill_9_loses_at_most_one_interval,
                    test_corrupt_state_kept_aside, test_state_file_not_followed,

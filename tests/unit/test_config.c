@@ -97,6 +97,10 @@ START_TEST(test_every_key)
 		"size_actual_limit = ignore\n"
 		"[policy]\n"
 		"listen = inet:10030@127.0.0.1\n"
+		"[milter]\n"
+		"timeout = 30\n"
+		"max_sessions = 500\n"
+		"shutdown_grace = 0\n"
 		"[stats]\n"
 		"listen =\n"
 		"state_file = /var/lib/esmtp-milter/state\n"
@@ -126,6 +130,9 @@ START_TEST(test_every_key)
 	ck_assert(config_needs_addheader(c));
 	ck_assert(config_needs_content(c));
 	ck_assert_str_eq(c->policy_listen, "inet:10030@127.0.0.1");
+	ck_assert_uint_eq(c->timeout, 30);
+	ck_assert_uint_eq(c->max_sessions, 500);
+	ck_assert_uint_eq(c->shutdown_grace, 0);
 	ck_assert_str_eq(c->stats_listen, "");
 	ck_assert_str_eq(c->state_file, "/var/lib/esmtp-milter/state");
 	ck_assert_uint_eq(c->summary_interval, 0);
@@ -171,6 +178,9 @@ static const struct {
 	 ":2: trusted_networks: \"10.128.0.0/8\""},
 	{"[milter]\ntrusted_networks = 10.0.0.0/8;bogus\n",
 	 ":2: trusted_networks: \"bogus\""},
+	{"[milter]\ntimeout = 86401\n", ":2: timeout: \"86401\""},
+	{"[milter]\nmax_sessions = -5\n", ":2: max_sessions: \"-5\""},
+	{"[milter]\nshutdown_grace = soon\n", ":2: shutdown_grace: \"soon\""},
 	{"[policy]\nlisten = /run/policy.sock\n",
 	 ":2: listen: \"/run/policy.sock\" is not unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST"},
 	{"[policy]\nlisten = unix:relative.sock\n", ":2: listen: \"unix:relative.sock\""},
