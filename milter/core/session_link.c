@@ -5,6 +5,8 @@
  */
 #include "session_link.h"
 
+#include "core_lock.h"
+
 #include <stdatomic.h>
 #include <string.h>
 #include <glib.h>
@@ -86,7 +88,7 @@ session_link_add(session_links *ls, const net_addr *client, unsigned port)
 	key_of(l, client, port);
 	atomic_init(&l->greeting, GREETING_UNKNOWN);
 	l->links = ls;
-	g_mutex_lock(&ls->lock);
+	core_lock(&ls->lock);
 	head = g_hash_table_lookup(ls->table, l);
 	if (head != NULL) {
 		l->next = head->next;
@@ -95,7 +97,7 @@ session_link_add(session_links *ls, const net_addr *client, unsigned port)
 		g_hash_table_insert(ls->table, l, l);
 	}
 	ls->count++;
-	g_mutex_unlock(&ls->lock);
+	core_unlock(&ls->lock);
 	return l;
 }
 
@@ -108,7 +110,7 @@ session_link_remove(session_link *l)
 	if (l == NULL)
 		return;
 	ls = l->links;
-	g_mutex_lock(&ls->lock);
+	core_lock(&ls->lock);
 	head = g_hash_table_lookup(ls->table, l);
 	if (head == l) {
 		g_hash_table_remove(ls->table, l);
@@ -122,7 +124,7 @@ session_link_remove(session_link *l)
 			}
 	}
 	ls->count--;
-	g_mutex_unlock(&ls->lock);
+	core_unlock(&ls->lock);
 	g_free(l);
 }
 
@@ -152,13 +154,13 @@ session_link_tell(session_links *ls, const net_addr *client, unsigned port,
 	if (ls == NULL || client->family == 0)
 		return false;
 	key_of(&key, client, port);
-	g_mutex_lock(&ls->lock);
+	core_lock(&ls->lock);
 	head = g_hash_table_lookup(ls->table, &key);
 	for (session_link *p = head; p != NULL; p = p->next)
 		if (g != GREETING_UNKNOWN)
 			atomic_store_explicit(&p->greeting, g,
 					      memory_order_release);
-	g_mutex_unlock(&ls->lock);
+	core_unlock(&ls->lock);
 	return head != NULL;
 }
 
@@ -167,8 +169,8 @@ session_link_count(session_links *ls)
 {
 	unsigned n;
 
-	g_mutex_lock(&ls->lock);
+	core_lock(&ls->lock);
 	n = ls->count;
-	g_mutex_unlock(&ls->lock);
+	core_unlock(&ls->lock);
 	return n;
 }

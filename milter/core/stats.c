@@ -4,6 +4,7 @@
  */
 #include "stats.h"
 
+#include "core_lock.h"
 #include "name_code.h"
 
 #include <stdlib.h>
@@ -73,7 +74,7 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 
 	if (weight == 0 || address == NULL)
 		return;
-	g_mutex_lock(&t->lock);
+	core_lock(&t->lock);
 	for (unsigned i = 0; i < t->n && e == NULL; i++)
 		if (strcmp(t->entries[i].address, address) == 0)
 			e = &t->entries[i];
@@ -93,7 +94,7 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 	e->count += weight;
 	if (helo != NULL && *helo != '\0')
 		g_strlcpy(e->helo, helo, sizeof e->helo);
-	g_mutex_unlock(&t->lock);
+	core_unlock(&t->lock);
 }
 
 static int
@@ -111,10 +112,10 @@ stats_top_snapshot(stats_top *t, stats_top_entry *out)
 {
 	unsigned n;
 
-	g_mutex_lock(&t->lock);
+	core_lock(&t->lock);
 	n = t->n;
 	memcpy(out, t->entries, n * sizeof *out);
-	g_mutex_unlock(&t->lock);
+	core_unlock(&t->lock);
 	qsort(out, n, sizeof *out, top_cmp);
 	return n;
 }
