@@ -34,7 +34,7 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, name, milter_keys):
+    def __init__(self, name, milter_keys, nofile=None):
         self.dir = os.path.join(WORK, name)
         os.makedirs(self.dir, exist_ok=True)
         self.sock = os.path.join(self.dir, "sock")
@@ -45,9 +45,12 @@ class Daemon:
         with open(conf, "w") as f:
             f.write("[milter]\ntrusted_networks =\n%s\n[stats]\nlisten = 127.0.0.1:%d\n"
                     "state_file = %s\n" % (milter_keys, self.port, self.state))
+        import resource
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) \
+            if nofile else None
         self.proc = subprocess.Popen([DAEMON, "-f", "-l", "debug", "-c", conf,
                                       "-p", "unix:" + self.sock],
-                                     stderr=open(self.logfile, "wb"))
+                                     stderr=open(self.logfile, "wb"), preexec_fn=limit)
         end = time.time() + 10
         while not os.path.exists(self.sock) and time.time() < end:
             time.sleep(0.05)
@@ -127,6 +130,23 @@ def case_max_sessions():
         assert d.stop() == 0
 
 
+def case_open_files_limit():
+    """Under an open-files limit of 200 the cap is 200 - 64 = 136 sessions."""
+    d = Daemon("nofile", "", nofile=200)
+    try:
+        held = [opened(d.sock) for _ in range(136)]
+        assert all(cmd == b"c" for _, cmd in held)
+        c, cmd = opened(d.sock)
+        assert cmd == b"t", cmd
+        c.close()
+        assert "136 milter sessions open: a new one is tempfailed at connect " \
+            "(limit from the open-files limit: 136)" in d.log(), d.log()[-2000:]
+        for c, _ in held:
+            c.close()
+    finally:
+        assert d.stop() == 0
+
+
 def case_stop_lets_session_finish():
     d = Daemon("stop", "shutdown_grace = 10")
     c, cmd = opened(d.sock)
@@ -186,7 +206,8 @@ def case_idle_stop():
 
 
 if __name__ == "__main__":
-    for case in (case_timeout, case_max_sessions, case_stop_lets_session_finish,
+    for case in (case_timeout, case_max_sessions, case_open_files_limit,
+                 case_stop_lets_session_finish,
                  case_stop_grace_runs_out, case_idle_stop):
         case()
         print("ok: " + case.__name__[5:])
