@@ -69,8 +69,8 @@ over_cap(const esmtp_config *config)
 	    && atomic_compare_exchange_strong(&last_warning, &was, now))
 		log_msg(LOG_WARNING, NULL,
 			"%lld milter sessions open: a new one is tempfailed at connect (%s: %u)",
-			open - 1, from_limit ? "limit from the open-files limit"
-					     : "max_sessions", cap);
+			open - 1, from_limit ? "file descriptors" : "max_sessions",
+			cap);
 	return true;
 }
 

@@ -140,7 +140,7 @@ def case_open_files_limit():
         assert cmd == b"t", cmd
         c.close()
         assert "136 milter sessions open: a new one is tempfailed at connect " \
-            "(limit from the open-files limit: 136)" in d.log(), d.log()[-2000:]
+            "(file descriptors: 136)" in d.log(), d.log()[-2000:]
         for c, _ in held:
             c.close()
     finally:
