@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
@@ -52,18 +51,9 @@ static struct {
 } srv = {-1, -1, -1, false, NULL, G_QUEUE_INIT, NULL, 0, 0};
 
 static gint64
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static gint64
 now_s(void)
 {
-	return now_ns() / 1000000000;
+	return g_get_monotonic_time() / G_USEC_PER_SEC;
 }
 
 static bool
@@ -217,7 +207,7 @@ refuse(policy_conn *c, policy_status status)
 static void
 answer(policy_conn *c, size_t end)
 {
-	gint64 start = now_ns();
+	gint64 start = g_get_monotonic_time();
 	policy_request req;
 	policy_status st = policy_request_parse(c->buf, end, &req);
 
@@ -226,13 +216,13 @@ answer(policy_conn *c, size_t end)
 	} else {
 		esmtp_config *config = process_config_acquire();
 
-		policy_engine_answer(srv.engine, config, &req, start / 1000000000,
-				     c->out, sizeof c->out);
+		policy_engine_answer(srv.engine, config, &req,
+				     start / G_USEC_PER_SEC, c->out, sizeof c->out);
 		config_unref(config);
 		c->out_len = strlen(c->out);
 	}
 	stats_observe(&process_stats()->processing[STATS_STAGE_POLICY],
-		      (double)(now_ns() - start) / 1e9);
+		      (double)(g_get_monotonic_time() - start) / 1e6);
 }
 
 /* Answers the complete requests in the buffer, one reply at a time. */
