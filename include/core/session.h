@@ -63,6 +63,7 @@ typedef struct {
 	char queue_id[SESSION_QUEUE_ID_MAX];
 	char from[SESSION_NAME_MAX];
 	char params[SESSION_PARAMS_LOG_MAX];
+	char rcpt_params[SESSION_PARAMS_LOG_MAX];	/* each keyword once */
 	bool smtputf8;
 	body_type body;
 	bool size_declared;

@@ -32,6 +32,9 @@ void session_log_violation(session_conn *c, rule_id rule, rule_action action,
 			   const char *text);
 void session_log_param(session_msg *m, const esmtp_param *p,
 		       const registry_entry *row);
+/* The same for rcpt_params=: the keywords of every RCPT, each once. */
+void session_log_rcpt_param(session_msg *m, const esmtp_param *p,
+			    const registry_entry *row);
 void session_sanitize_str(char *dst, size_t max, const char *src);
 void session_sanitize_text(char *dst, size_t max, const char *src);
 const char *session_log_value(char *buf, size_t max, const char *value);

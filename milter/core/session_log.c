@@ -154,12 +154,12 @@ void
 session_log_transaction(session_conn *c, verdict_type verdict)
 {
 	const session_msg *m = &c->msg;
-	char violations[256], declared[24], actual[24], rejected[32] = "";
-	char exempt[24] = "", client[160];
+	char violations[240], declared[24], actual[24], rejected[32] = "";
+	char exempt[24] = "", client[160], rcpt_params[120] = "";
 	/* each quoted value is cut to its buffer (its closing quote kept):
 	   with the fixed fields they stay inside LOG_LINE_MAX, so the
 	   verdict is always written */
-	char qclient[100], qhelo[100], qfrom[150], qparams[150];
+	char qclient[90], qhelo[80], qfrom[120], qparams[120];
 	int priority = has_logged_violation(m) ? LOG_NOTICE : LOG_INFO;
 
 	if (priority > c->log_level)
@@ -178,6 +178,10 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	if (m->rcpts_rejected > 0)
 		snprintf(rejected, sizeof rejected, " rcpts_rejected=%u",
 			 m->rcpts_rejected);
+	/* keywords and commas only: never quoted */
+	if (m->rcpt_params[0] != '\0')
+		snprintf(rcpt_params, sizeof rcpt_params, " rcpt_params=%.56s%s",
+			 m->rcpt_params, strlen(m->rcpt_params) > 56 ? "..." : "");
 	if (m->exempt != EXEMPT_NONE)
 		snprintf(exempt, sizeof exempt, " exempt=%s",
 			 exempt_name(m->exempt));
@@ -186,7 +190,7 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	session_emit(c, priority,
 	     /* field widths keep the verdict inside LOG_LINE_MAX */
 	     "client=%s greeting=%s helo=%s from=%s params=%s "
-	     "rcpts=%u%s size_declared=%s size_actual=%s violations=%s%s%s "
+	     "rcpts=%u%s%s size_declared=%s size_actual=%s violations=%s%s%s "
 	     "verdict=%s",
 	     session_log_value(qclient, sizeof qclient, client),
 	     greeting_name(c->greeting),
@@ -195,7 +199,8 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	     session_log_value(qfrom, sizeof qfrom, m->from),
 	     session_log_value(qparams, sizeof qparams,
 			       m->params[0] != '\0' ? m->params : "none"),
-	     m->rcpts_accepted, rejected, declared, actual, violations, exempt,
+	     m->rcpts_accepted, rejected, rcpt_params, declared, actual,
+	     violations, exempt,
 	     /* what the transaction was judged on: SIZE, sizes, no content */
 	     c->policy_only ? " via=policy" : "", verdict_name(verdict));
 }
@@ -257,4 +262,40 @@ session_log_param(session_msg *m, const esmtp_param *p,
 	if (used > 0)
 		g_strlcat(m->params, ",", sizeof m->params);
 	g_strlcat(m->params, item, sizeof m->params);
+}
+
+void
+session_log_rcpt_param(session_msg *m, const esmtp_param *p,
+		       const registry_entry *row)
+{
+	char kw[40];
+	size_t used = strlen(m->rcpt_params), n;
+	const char *q = m->rcpt_params;
+
+	if (used > 0 && g_str_has_suffix(m->rcpt_params, "..."))
+		return;
+	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
+	if (row != NULL)
+		g_strlcpy(kw, row->keyword, sizeof kw);
+	for (char *c = kw; *c != '\0'; c++)
+		if (!g_ascii_isalnum(*c) && *c != '-')
+			*c = '?';	/* a keyword only: nothing to quote */
+		else
+			*c = g_ascii_toupper(*c);
+	/* each keyword once, whatever the number of recipients */
+	n = strlen(kw);
+	while ((q = strstr(q, kw)) != NULL) {
+		if ((q == m->rcpt_params || q[-1] == ',')
+		    && (q[n] == '\0' || q[n] == ','))
+			return;
+		q += n;
+	}
+	if (used + n + 2 >= sizeof m->rcpt_params - 4) {
+		g_strlcat(m->rcpt_params, used > 0 ? ",..." : "...",
+			  sizeof m->rcpt_params);
+		return;
+	}
+	if (used > 0)
+		g_strlcat(m->rcpt_params, ",", sizeof m->rcpt_params);
+	g_strlcat(m->rcpt_params, kw, sizeof m->rcpt_params);
 }

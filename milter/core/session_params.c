@@ -99,14 +99,18 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 	if (st != PARAM_OK) {
 		session_sanitize(token, sizeof token, raw, sizeof token);
 		count_param(c, cx->cmd, STATS_PARAM_INVALID);
-		if (log_params)
+		if (log_params && cx->cmd == CMD_MAIL)
 			session_log_param(&c->msg, p, NULL);
+		else if (log_params)
+			session_log_rcpt_param(&c->msg, p, NULL);
 		session_fire(cx, RULE_PARAM_SYNTAX, NULL, "param", token, "why",
 		     esmtp_param_status_text(st), NULL);
 		return;
 	}
-	if (log_params)
+	if (log_params && cx->cmd == CMD_MAIL)
 		session_log_param(&c->msg, p, row);
+	else if (log_params)
+		session_log_rcpt_param(&c->msg, p, row);
 	if (row != NULL) {
 		guint32 bit = 1u << registry_index(row);
 
@@ -167,8 +171,9 @@ session_check_params(command_ctx *cx, char **argv)
 	parsed_param parsed[PARSED_MAX];
 	size_t n = 0, nparams = 0;
 	guint32 seen = 0;
-	/* the params= field exists only for a transaction line that is logged */
-	bool log_params = cx->cmd == CMD_MAIL && c->log_level >= LOG_NOTICE;
+	/* params= and rcpt_params= exist only for a transaction line that is
+	   logged */
+	bool log_params = c->log_level >= LOG_NOTICE;
 
 	for (size_t i = 1; argv[i] != NULL; i++, nparams++) {
 		parsed_param pp, *slot = n < PARSED_MAX ? &parsed[n++] : &pp;
