@@ -21,4 +21,18 @@ bool report_text(JsonNode *doc, GString *out, GError **error);
 /* The report's figures (shares computed) as a JSON document. */
 JsonNode *report_json(JsonNode *doc, GError **error);
 
+/*
+ * The same over several daemons' documents, named by their sources: the
+ * counters summed, histograms merged bucket by bucket, the top-clients
+ * tables merged; the text adds a line per instance with its headline
+ * figures, the JSON is {"merged": ..., "instances": [..., "source"]}
+ * (with one document, exactly the single report).
+ */
+/* Whether a document is the daemon's statistics; the reason if not. */
+bool report_valid(JsonNode *doc, GError **error);
+bool report_text_many(JsonNode *const *docs, const char *const *names,
+		      size_t ndocs, GString *out, GError **error);
+JsonNode *report_json_many(JsonNode *const *docs, const char *const *names,
+			   size_t ndocs, GError **error);
+
 #endif

@@ -168,25 +168,37 @@ add_family(report *r, GArray *rows, const char *family, unsigned i,
 	}
 }
 
+/*
+ * The counters of every document summed (histograms bucket by bucket, the
+ * top-clients tables merged), the earliest start and the latest time.
+ */
 static bool
-build(JsonNode *root, report *r, GError **error)
+build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 {
-	g_autoptr(GError) why = NULL;
-	JsonObject *o;
 	section *s;
 	uint64_t total, declared;
 	stats_histogram *ratio;
 
 	stats_init(&r->counters);
-	if (!stats_from_json(&r->counters, root, &why)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "not esmtp-milter statistics (%s)", why->message);
-		stats_clear(&r->counters);
-		return false;
+	for (size_t i = 0; i < ndocs; i++) {
+		g_autoptr(GError) why = NULL;
+		JsonObject *o;
+		int64_t start, time;
+
+		if (!stats_from_json(&r->counters, docs[i], &why)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "not esmtp-milter statistics (%s)", why->message);
+			stats_clear(&r->counters);
+			return false;
+		}
+		o = json_node_get_object(docs[i]);
+		start = (int64_t)uint_member(o, "start_time");
+		time = (int64_t)uint_member(o, "time");
+		if (start > 0 && (r->start_time == 0 || start < r->start_time))
+			r->start_time = start;
+		if (time > r->time)
+			r->time = time;
 	}
-	o = json_node_get_object(root);
-	r->start_time = (int64_t)uint_member(o, "start_time");
-	r->time = (int64_t)uint_member(o, "time");
 	r->transactions = counter(r, "transactions", 0, 0);
 	r->connections = counter(r, "connections", 0, 0);
 	r->messages = counter(r, "messages", 0, 0);
@@ -256,6 +268,24 @@ build(JsonNode *root, report *r, GError **error)
 	return true;
 }
 
+static bool
+build(JsonNode *root, report *r, GError **error)
+{
+	return build_many(&root, 1, r, error);
+}
+
+bool
+report_valid(JsonNode *doc, GError **error)
+{
+	report r = {0};
+
+	if (!build(doc, &r, error))
+		return false;
+	g_ptr_array_unref(r.sections);
+	stats_clear(&r.counters);
+	return true;
+}
+
 static void
 report_free(report *r)
 {
@@ -281,19 +311,52 @@ text_top(GString *out, const char *title, const stats_top_entry *e,
 	}
 }
 
+/* One line per source: its headline figures beside the others'. */
+static bool
+text_instances(GString *out, JsonNode *const *docs, const char *const *names,
+	       size_t ndocs, GError **error)
+{
+	g_string_append_printf(out, "\nInstances\n  %-40s %8s %12s %8s %10s\n",
+			       "", "sessions", "transactions", "rejected",
+			       "violations");
+	for (size_t i = 0; i < ndocs; i++) {
+		report one = {0};
+		char a[32], b[32], c[32], d[32];
+		uint64_t violations = 0;
+
+		if (!build(docs[i], &one, error))
+			return false;
+		for (unsigned rule = 0; rule < RULE_COUNT; rule++)
+			for (unsigned k = 0; k <= ACTION_COUNT; k++)
+				violations += stats_get(&one.counters.violations[rule][k]);
+		report_human_count(one.connections, a, sizeof a);
+		report_human_count(one.transactions, b, sizeof b);
+		report_human_count(stats_get(&one.counters.verdicts[VERDICT_REJECT]),
+				   c, sizeof c);
+		report_human_count(violations, d, sizeof d);
+		g_string_append_printf(out, "  %-40.40s %8s %12s %8s %10s\n",
+				       names[i], a, b, c, d);
+		report_free(&one);
+	}
+	return true;
+}
+
 bool
-report_text(JsonNode *doc, GString *out, GError **error)
+report_text_many(JsonNode *const *docs, const char *const *names,
+		 size_t ndocs, GString *out, GError **error)
 {
 	report r = {0};
 	char a[32], b[32], c[32], d[32];
 
-	if (!build(doc, &r, error))
+	if (!build_many(docs, ndocs, &r, error))
 		return false;
 	report_human_count(r.connections, a, sizeof a);
 	report_human_count(r.transactions, b, sizeof b);
 	report_human_count(r.messages, c, sizeof c);
 	report_human_octets(r.octets, d, sizeof d);
 	g_string_append_printf(out, "esmtp-milter statistics");
+	if (ndocs > 1)
+		g_string_append_printf(out, ", %zu instances merged", ndocs);
 	if (r.start_time > 0 && r.time >= r.start_time) {
 		int64_t up = r.time - r.start_time;
 
@@ -304,6 +367,10 @@ report_text(JsonNode *doc, GString *out, GError **error)
 	g_string_append_printf(out, "\n\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n",
 			       "sessions", a, "transactions", b, "messages", c,
 			       "message octets", d);
+	if (ndocs > 1 && !text_instances(out, docs, names, ndocs, error)) {
+		report_free(&r);
+		return false;
+	}
 	for (guint i = 0; i < r.sections->len; i++) {
 		section *s = g_ptr_array_index(r.sections, i);
 
@@ -327,13 +394,21 @@ report_text(JsonNode *doc, GString *out, GError **error)
 	return true;
 }
 
-JsonNode *
-report_json(JsonNode *doc, GError **error)
+bool
+report_text(JsonNode *doc, GString *out, GError **error)
+{
+	const char *name = "";
+
+	return report_text_many(&doc, &name, 1, out, error);
+}
+
+static JsonNode *
+json_of(JsonNode *const *docs, size_t ndocs, GError **error)
 {
 	g_autoptr(JsonBuilder) jb = json_builder_new();
 	report r = {0};
 
-	if (!build(doc, &r, error))
+	if (!build_many(docs, ndocs, &r, error))
 		return NULL;
 	json_builder_begin_object(jb);
 	json_builder_set_member_name(jb, "sessions");
@@ -369,5 +444,45 @@ report_json(JsonNode *doc, GError **error)
 			       r.top_violations, r.n_top_violations, false);
 	json_builder_end_object(jb);
 	report_free(&r);
+	return json_builder_get_root(jb);
+}
+
+JsonNode *
+report_json(JsonNode *doc, GError **error)
+{
+	return json_of(&doc, 1, error);
+}
+
+JsonNode *
+report_json_many(JsonNode *const *docs, const char *const *names,
+		 size_t ndocs, GError **error)
+{
+	g_autoptr(JsonBuilder) jb = NULL;
+	JsonNode *merged;
+
+	if (ndocs == 1)
+		return json_of(docs, 1, error);
+	if ((merged = json_of(docs, ndocs, error)) == NULL)
+		return NULL;
+	jb = json_builder_new();
+	json_builder_begin_object(jb);
+	json_builder_set_member_name(jb, "merged");
+	json_builder_add_value(jb, merged);
+	json_builder_set_member_name(jb, "instances");
+	json_builder_begin_array(jb);
+	for (size_t i = 0; i < ndocs; i++) {
+		JsonNode *one = json_of(&docs[i], 1, error);
+
+		if (one == NULL) {
+			json_builder_end_array(jb);
+			json_builder_end_object(jb);
+			return NULL;
+		}
+		json_object_set_string_member(json_node_get_object(one),
+					      "source", names[i]);
+		json_builder_add_value(jb, one);
+	}
+	json_builder_end_array(jb);
+	json_builder_end_object(jb);
 	return json_builder_get_root(jb);
 }

@@ -1,7 +1,9 @@
 /*
- * esmtp-milter-stats [--url http://HOST:PORT | --state FILE] [--json]
- * Reads the running daemon's /stats.json (by default at the listen address
- * of the default config) or a saved state file, and prints the report.
+ * esmtp-milter-stats [--url http://HOST:PORT ...] [--state FILE ...] [--json]
+ * Reads running daemons' /stats.json (by default at the listen address of
+ * the default config) and saved state files, any number of each, and
+ * prints one report of them all: merged, with a line per instance. A
+ * source that cannot be read is named on stderr and the others reported.
  */
 #include <stdio.h>
 #include <string.h>
@@ -77,25 +79,60 @@ default_url(void)
 	return g_strdup_printf("http://%s", c->stats_listen);
 }
 
+/* One source's document, or NULL with the reason on stderr. */
+static JsonNode *
+load_source(const char *source, bool is_state, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *text = NULL;
+
+	if (is_state) {
+		if (!g_file_get_contents(source, &text, NULL, &error)) {
+			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
+			*status = EX_NOINPUT;
+			return NULL;
+		}
+	} else {
+		g_autofree char *full = g_str_has_suffix(source, ".json")
+			? g_strdup(source)
+			: g_strdup_printf("%s%s/stats.json", source,
+					  g_str_has_suffix(source, "/") ? "." : "");
+
+		if ((text = fetch(full, status)) == NULL)
+			return NULL;
+	}
+	if (!json_parser_load_from_data(parser, text, -1, &error)
+	    || !report_valid(json_parser_get_root(parser), &error)) {
+		fprintf(stderr, "esmtp-milter-stats: %s: %s\n", source,
+			error->message);
+		*status = EX_DATAERR;
+		return NULL;
+	}
+	return json_node_copy(json_parser_get_root(parser));
+}
+
 int
 main(int argc, char **argv)
 {
-	g_autofree char *url = NULL, *state = NULL, *text = NULL;
+	g_auto(GStrv) urls = NULL, states = NULL;
 	gboolean as_json = FALSE;
 	GOptionEntry entries[] = {
-		{"url", 0, 0, G_OPTION_ARG_STRING, &url,
-		 "the daemon's statistics address (default: [stats] listen of "
+		{"url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls,
+		 "a daemon's statistics address, as often as there are daemons (default: [stats] listen of "
 		 CONFIG_DEFAULT_PATH ")", "http://HOST:PORT"},
-		{"state", 0, 0, G_OPTION_ARG_FILENAME, &state,
-		 "read a saved state file instead", "FILE"},
+		{"state", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &states,
+		 "a saved state file, as often as there are files", "FILE"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &as_json,
 		 "print the report's figures as JSON", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL}};
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- report how clients use ESMTP");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	const char *source;
+	g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func(
+		(GDestroyNotify)json_node_unref);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *default_source = NULL;
 	int status = EX_OK;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -104,49 +141,48 @@ main(int argc, char **argv)
 			error != NULL ? error->message : "unexpected argument");
 		return EX_USAGE;
 	}
-	if (url != NULL && state != NULL) {
-		fprintf(stderr, "esmtp-milter-stats: --url or --state, not both\n");
-		return EX_USAGE;
-	}
-	if (state != NULL) {
-		source = state;
-		if (!g_file_get_contents(state, &text, NULL, &error)) {
-			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
-			return EX_NOINPUT;
-		}
-	} else {
-		g_autofree char *full = NULL;
-
-		if (url == NULL && (url = default_url()) == NULL) {
+	if (urls == NULL && states == NULL) {
+		if ((default_source = default_url()) == NULL) {
 			fprintf(stderr,
 				"esmtp-milter-stats: the statistics listener is off in "
 				CONFIG_DEFAULT_PATH "; use --url or --state\n");
 			return EX_CONFIG;
 		}
-		full = g_str_has_suffix(url, ".json") ? g_strdup(url)
-			: g_strdup_printf("%s%s/stats.json", url,
-					  g_str_has_suffix(url, "/") ? "." : "");
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		text = fetch(full, &status);
-		curl_global_cleanup();
-		if (text == NULL)
-			return status;
-		source = url;
+		urls = g_new0(char *, 2);
+		urls[0] = g_strdup(default_source);
 	}
-	if (!json_parser_load_from_data(parser, text, -1, &error)) {
-		fprintf(stderr, "esmtp-milter-stats: %s: %s\n", source,
-			error->message);
-		return EX_DATAERR;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (int pass = 0; pass < 2; pass++) {
+		char **list = pass == 0 ? urls : states;
+
+		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+			int st = EX_OK;
+			JsonNode *doc = load_source(list[i], pass == 1, &st);
+
+			if (doc == NULL) {
+				if (status == EX_OK)
+					status = st;
+				continue;
+			}
+			g_ptr_array_add(docs, doc);
+			g_ptr_array_add(names, g_strdup(list[i]));
+		}
 	}
+	curl_global_cleanup();
+	if (docs->len == 0)
+		return status;
+	if (status != EX_OK)
+		fprintf(stderr, "esmtp-milter-stats: reporting the %u sources that could be read\n",
+			docs->len);
 	if (as_json) {
-		g_autoptr(JsonNode) doc = report_json(json_parser_get_root(parser),
-						      &error);
+		g_autoptr(JsonNode) doc = report_json_many(
+			(JsonNode *const *)docs->pdata,
+			(const char *const *)names->pdata, docs->len, &error);
 		g_autoptr(JsonGenerator) gen = json_generator_new();
 		g_autofree char *out = NULL;
 
 		if (doc == NULL) {
-			fprintf(stderr, "esmtp-milter-stats: %s: %s\n", source,
-				error->message);
+			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
 			return EX_DATAERR;
 		}
 		json_generator_set_root(gen, doc);
@@ -156,12 +192,13 @@ main(int argc, char **argv)
 	} else {
 		g_autoptr(GString) out = g_string_new(NULL);
 
-		if (!report_text(json_parser_get_root(parser), out, &error)) {
-			fprintf(stderr, "esmtp-milter-stats: %s: %s\n", source,
-				error->message);
+		if (!report_text_many((JsonNode *const *)docs->pdata,
+				      (const char *const *)names->pdata,
+				      docs->len, out, &error)) {
+			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
 			return EX_DATAERR;
 		}
 		fputs(out->str, stdout);
 	}
-	return EX_OK;
+	return status;
 }

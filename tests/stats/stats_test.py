@@ -417,8 +417,44 @@ def test_report_url_and_errors():
         f.write("[1, 2]")
     got = subprocess.run([REPORT, "--state", bad], capture_output=True, text=True)
     assert got.returncode == 65 and "not esmtp-milter statistics" in got.stderr, got
-    got = subprocess.run([REPORT, "--url", "x", "--state", bad], capture_output=True, text=True)
+    got = subprocess.run([REPORT, "--url", "x", "--state", bad, "extra"],
+                         capture_output=True, text=True)
     assert got.returncode == 64, got
+
+
+def test_report_many_sources():
+    """Several daemons and state files in one report: counters summed, a
+    line per instance; a source that cannot be read is named, the rest
+    still reported."""
+    golden = os.path.join(HERE, "state.json")
+    live = "http://127.0.0.1:%d" % D.port
+    one = json.loads(subprocess.run([REPORT, "--state", golden, "--json"],
+                                    capture_output=True, text=True, check=True).stdout)
+    now = json.loads(subprocess.run([REPORT, "--url", live, "--json"],
+                                    capture_output=True, text=True, check=True).stdout)
+    got = subprocess.run([REPORT, "--state", golden, "--url", live, "--state", golden, "--json"],
+                         capture_output=True, text=True)
+    assert got.returncode == 0, got.stderr
+    doc = json.loads(got.stdout)
+    assert [i["source"] for i in doc["instances"]] == [live, golden, golden], doc["instances"]
+    assert doc["merged"]["transactions"] == 2 * one["transactions"] + now["transactions"]
+    greet = {r["name"]: r["count"] for r in doc["merged"]["greetings"]}
+    assert greet["EHLO"] == 2 * {r["name"]: r["count"] for r in one["greetings"]}["EHLO"] \
+        + {r["name"]: r["count"] for r in now["greetings"]}["EHLO"]
+    text = subprocess.run([REPORT, "--state", golden, "--state", golden],
+                          capture_output=True, text=True, check=True).stdout
+    assert "2 instances merged" in text and "\nInstances\n" in text, text[:600]
+    assert text.count(golden) == 2
+    bad = os.path.join(WORK, "bad-many.json")
+    with open(bad, "w") as f:
+        f.write('{"version": 1, "transactions": "many"}')
+    got = subprocess.run([REPORT, "--state", golden, "--state", bad,
+                          "--url", "http://127.0.0.1:%d" % free_port()],
+                         capture_output=True, text=True)
+    assert got.returncode in (65, 69), got
+    assert bad in got.stderr and "Couldn't connect" in got.stderr, got.stderr
+    assert "reporting the 1 sources that could be read" in got.stderr
+    assert "esmtp-milter statistics" in got.stdout and "Instances" not in got.stdout
 
 
 def test_grafana_dashboard():
@@ -485,6 +521,7 @@ def main():
                    test_corrupt_state_kept_aside, test_state_file_not_followed,
                    test_report_golden,
                    test_report_json, test_report_url_and_errors,
+                   test_report_many_sources,
                    test_grafana_dashboard, test_non_loopback_warning,
                    test_busy_listener_port):
             case(fn)
