@@ -119,7 +119,7 @@ endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run \
-        tsan-tests \
+        tsan-tests prometheus-tests \
         demo bench mutants layering doc-tests \
         install uninstall clean
 
@@ -188,7 +188,8 @@ check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
 	  $(BUILD)/null_filter $(BUILD)/milterload $(BUILD)/parse_bench layering \
 	  doc-tests unit unit-san tsan-tests fuzz-replay milter-tests \
-	  cli-tests install-tests stats-tests deploy-tests e2e-tests
+	  cli-tests install-tests stats-tests prometheus-tests deploy-tests \
+	  e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -297,6 +298,18 @@ mutants: deps-check
 
 install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh
+
+# contrib/prometheus: promtool checks and unit-tests the rules, and a real
+# Prometheus (Debian's, unpacked, not installed) scrapes two daemons.
+prometheus-tests: esmtp-milter
+	@sh tests/prometheus/prometheus-setup.sh $(BUILD)/prometheus
+	$(BUILD)/prometheus/root/usr/bin/promtool check rules \
+	  contrib/prometheus/esmtp-milter.rules.yml
+	cd tests/prometheus && $(CURDIR)/$(BUILD)/prometheus/root/usr/bin/promtool \
+	  test rules rules_test.yml
+	@d=$$(mktemp -d /tmp/esmtp-milter-prom.XXXXXX) && \
+	  $(PYTHON) tests/prometheus/fleet.py ./esmtp-milter $(BUILD)/prometheus "$$d/w" && \
+	  rm -rf "$$d"
 
 # A private Postfix and an unpacked Sendmail on loopback; needs root (the
 # MTAs change user) and the Debian archive (Sendmail's packages).
