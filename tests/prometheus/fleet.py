@@ -2,7 +2,8 @@
 """A real Prometheus (Debian's, unpacked by prometheus-setup.sh) scrapes
 two daemons on loopback with contrib/prometheus's rules loaded, and
 answers fleet queries over its HTTP API: the sum of both daemons'
-transactions, both targets up, the recording rules evaluated.
+transactions, both targets up, the recording rules evaluated; and every
+query of the Grafana dashboard runs there.
 
 usage: fleet.py DAEMON PROMETHEUS_DIR WORKDIR
 
@@ -107,6 +108,19 @@ def main():
             except AssertionError as e:
                 failed.append(what)
                 print("FAIL: prometheus: %s\n    %s" % (what, e))
+        # every query of the Grafana dashboard parses and runs
+        dash = json.load(open(os.path.join(TOP, "contrib/grafana/esmtp-milter.json")))
+        before = len(failed)
+        for panel in dash["panels"]:
+            for t in panel.get("targets", []):
+                q = t["expr"].replace("$instance", ".*").replace("$__range", "5m")
+                try:
+                    query(port, q)
+                except Exception as e:      # noqa: BLE001 - report every one
+                    failed.append(panel["title"])
+                    print("FAIL: prometheus: the dashboard's %r: %s" % (q, e))
+        if len(failed) == before:
+            print("PASS: prometheus: the dashboard's queries run")
     finally:
         for p in started:
             if p.poll() is None:

@@ -472,6 +472,13 @@ def test_grafana_dashboard():
                 walk(v)
     walk(dash)
     assert len(exprs) >= 8, exprs
+    # an instance selector scopes every panel but the fleet-wide ones
+    assert [v["name"] for v in dash["templating"]["list"]] == ["instance"]
+    for panel in dash["panels"]:
+        for t in panel.get("targets", []):
+            scoped = all('{instance=~"$instance"' in m
+                         for m in re.findall(r"esmtp_milter_[a-z_]+\{?[^\[\)\s]*", t["expr"]))
+            assert scoped != panel["title"].startswith("Fleet"), (panel["title"], t["expr"])
     exported = {name for name, _ in D.metrics()}
     for e in exprs:
         names = re.findall(r"\besmtp_milter_[a-z_]+", e)
