@@ -105,6 +105,7 @@ typedef struct {
 					   address: see session_mta() */
 	unsigned transactions;		/* for the top-clients tables */
 	unsigned violations;
+	stats_profile profile;		/* how it used ESMTP, for those too */
 	bool greeting_counted;
 	/* fed by the Postfix policy service alone: it sees no parameter
 	   but SIZE, no content, and not whether SMTPUTF8 was declared */

@@ -91,11 +91,26 @@ typedef struct {
  * traffic; count overestimates a client's true count by at most error.
  * Updated once per connection, at its close, never per message.
  */
+/*
+ * How one client used ESMTP, summed over its sessions: its last greeting,
+ * the registered keywords it used (a bit per registry row), how honest
+ * its SIZE declarations were, and its violations by rule.
+ */
+typedef struct {
+	uint8_t greeting;		/* greeting_type */
+	uint32_t keywords;		/* 1 << registry_index(row) */
+	uint64_t size_declared;		/* transactions declaring SIZE */
+	uint64_t size_overruns;		/* of those, the ones that overran it */
+	uint64_t size_overrun_max;	/* the most octets beyond SIZE */
+	uint32_t violations[RULE_COUNT];
+} stats_profile;
+
 typedef struct {
 	char address[STATS_ADDR_MAX];
 	char helo[STATS_HELO_MAX];
 	uint64_t count;
 	uint64_t error;
+	stats_profile profile;
 } stats_top_entry;
 
 typedef struct {
@@ -133,11 +148,15 @@ void stats_init(stats *s);
 void stats_clear(stats *s);
 
 void stats_observe(stats_histogram *h, double value);
-/* One connection's totals, at its close. */
+/* One connection's totals and profile (may be NULL), at its close. */
 void stats_client_done(stats *s, const char *address, const char *helo,
-		       uint64_t transactions, uint64_t violations);
+		       uint64_t transactions, uint64_t violations,
+		       const stats_profile *profile);
+/* profile may be NULL; it is merged into the client's own. */
 void stats_top_add(stats_top *t, const char *address, const char *helo,
-		   uint64_t weight);
+		   uint64_t weight, const stats_profile *profile);
+/* b's figures added to a's (keywords joined, the larger maximum kept). */
+void stats_profile_merge(stats_profile *a, const stats_profile *b);
 /* A sorted copy (highest count first); returns the number of entries. */
 unsigned stats_top_snapshot(stats_top *t, stats_top_entry *out);
 

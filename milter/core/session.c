@@ -222,6 +222,7 @@ session_fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 	v->fired = true;
 	v->count++;
 	c->violations++;
+	c->profile.violations[rule]++;
 	if (c->stats != NULL)
 		stats_add(&c->stats->violations[rule][exempted
 			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
@@ -329,6 +330,7 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 		stats_add(&c->stats->body_types[m->body], 1);
 		stats_add(&c->stats->size_declared[m->size_declared], 1);
 	}
+	c->profile.size_declared += m->size_declared;
 	if (res->stop)
 		msg_finish(c, res->action == ACTION_REJECT ? VERDICT_REJECT
 							   : VERDICT_TEMPFAIL);
@@ -493,6 +495,11 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 					      ? (double)actual / (double)m->size_value
 					      : (actual > 0 ? 1e9 : 1.0));
 		}
+		if (m->size_declared && actual > m->size_value) {
+			c->profile.size_overruns++;
+			c->profile.size_overrun_max = MAX(
+				c->profile.size_overrun_max, actual - m->size_value);
+		}
 		if (lim.source != LIMIT_NONE && actual > lim.octets)
 			session_fire(&cx, RULE_SIZE_ACTUAL_LIMIT, NULL,
 			     "actual", number(actual_text, actual),
@@ -569,8 +576,9 @@ session_close(session_conn *c)
 		if (!c->policy_only)
 			atomic_fetch_sub_explicit(&c->stats->active_connections,
 						  1, memory_order_relaxed);
+		c->profile.greeting = (uint8_t)c->greeting;
 		stats_client_done(c->stats, c->client_addr, c->helo,
-				  c->transactions, c->violations);
+				  c->transactions, c->violations, &c->profile);
 	}
 	config_unref(c->config);
 	c->config = NULL;

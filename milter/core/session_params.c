@@ -117,6 +117,7 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
 		dup = (*seen & bit) != 0;
 		*seen |= bit;
 		count_param(c, cx->cmd, (unsigned)registry_index(row));
+		c->profile.keywords |= bit;
 	} else {
 		count_param(c, cx->cmd,
 			    esmtp_keyword_is_private(p->keyword, p->keyword_len)

@@ -67,8 +67,21 @@ stats_observe(stats_histogram *h, double value)
 }
 
 void
+stats_profile_merge(stats_profile *a, const stats_profile *b)
+{
+	if (b->greeting != GREETING_UNKNOWN)
+		a->greeting = b->greeting;
+	a->keywords |= b->keywords;
+	a->size_declared += b->size_declared;
+	a->size_overruns += b->size_overruns;
+	a->size_overrun_max = MAX(a->size_overrun_max, b->size_overrun_max);
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		a->violations[r] += b->violations[r];
+}
+
+void
 stats_top_add(stats_top *t, const char *address, const char *helo,
-	      uint64_t weight)
+	      uint64_t weight, const stats_profile *profile)
 {
 	stats_top_entry *e = NULL;
 
@@ -90,8 +103,12 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 				e = &t->entries[i];
 		e->error = e->count;
 		g_strlcpy(e->address, address, sizeof e->address);
+		/* the profile is the newcomer's alone */
+		memset(&e->profile, 0, sizeof e->profile);
 	}
 	e->count += weight;
+	if (profile != NULL)
+		stats_profile_merge(&e->profile, profile);
 	if (helo != NULL && *helo != '\0')
 		g_strlcpy(e->helo, helo, sizeof e->helo);
 	core_unlock(&t->lock);
@@ -122,10 +139,12 @@ stats_top_snapshot(stats_top *t, stats_top_entry *out)
 
 void
 stats_client_done(stats *s, const char *address, const char *helo,
-		  uint64_t transactions, uint64_t violations)
+		  uint64_t transactions, uint64_t violations,
+		  const stats_profile *profile)
 {
-	stats_top_add(&s->top_transactions, address, helo, transactions);
-	stats_top_add(&s->top_violations, address, helo, violations);
+	stats_top_add(&s->top_transactions, address, helo, transactions,
+		      profile);
+	stats_top_add(&s->top_violations, address, helo, violations, profile);
 }
 
 static const name_code stage_names[] = {

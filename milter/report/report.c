@@ -341,6 +341,69 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 	return true;
 }
 
+/* The fullest profile of a client: from the transactions table if there. */
+static const stats_profile *
+profile_of(const report *r, const stats_top_entry *e)
+{
+	for (unsigned i = 0; i < r->n_top_transactions; i++)
+		if (strcmp(r->top_transactions[i].address, e->address) == 0)
+			return &r->top_transactions[i].profile;
+	return &e->profile;
+}
+
+/*
+ * The clients with the most violations and what they do wrong: the rules
+ * they break, how their SIZE declarations held, how they greet, which
+ * keywords they use.
+ */
+static void
+text_misuse(GString *out, const report *r)
+{
+	unsigned shown = 0;
+
+	g_string_append(out, "\nClients that misuse ESMTP (by violations)\n");
+	for (unsigned i = 0; i < r->n_top_violations && shown < 10; i++) {
+		const stats_top_entry *e = &r->top_violations[i];
+		const stats_profile *p = profile_of(r, e);
+		GString *rules = g_string_new(NULL), *kws = g_string_new(NULL);
+		char count[32];
+
+		if (e->count == 0)
+			continue;
+		shown++;
+		for (unsigned k = 0; k < RULE_COUNT; k++)
+			if (p->violations[k] > 0)
+				g_string_append_printf(rules, "%s%s %u",
+						       rules->len ? ", " : "",
+						       rule_token((rule_id)k),
+						       p->violations[k]);
+		for (size_t k = 0; k < registry_count; k++)
+			if (p->keywords & (1u << k))
+				g_string_append_printf(kws, "%s%s", kws->len ? "," : "",
+						       registry_table[k].keyword);
+		report_human_count(e->count, count, sizeof count);
+		g_string_append_printf(out, "  %-40s %8s violations%s%s\n",
+				       e->address, count,
+				       p->greeting != GREETING_UNKNOWN ? "  greeting=" : "",
+				       p->greeting != GREETING_UNKNOWN
+				       ? greeting_name((greeting_type)p->greeting) : "");
+		if (rules->len > 0)
+			g_string_append_printf(out, "      %s\n", rules->str);
+		if (p->size_declared > 0)
+			g_string_append_printf(out,
+					       "      SIZE overran %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+					       " declarations (at most +%" G_GUINT64_FORMAT " octets)\n",
+					       p->size_overruns, p->size_declared,
+					       p->size_overrun_max);
+		if (kws->len > 0)
+			g_string_append_printf(out, "      keywords %s\n", kws->str);
+		g_string_free(rules, TRUE);
+		g_string_free(kws, TRUE);
+	}
+	if (shown == 0)
+		g_string_append(out, "  (none)\n");
+}
+
 bool
 report_text_many(JsonNode *const *docs, const char *const *names,
 		 size_t ndocs, GString *out, GError **error)
@@ -390,6 +453,7 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 		 r.n_top_transactions);
 	text_top(out, "Top clients by violations", r.top_violations,
 		 r.n_top_violations);
+	text_misuse(out, &r);
 	report_free(&r);
 	return true;
 }

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "report.h"
+#include "session.h"
 #include "stats.h"
 #include "stats_export.h"
 #include "unit.h"
@@ -47,9 +48,9 @@ START_TEST(test_top_k_exact_when_small)
 	stats_top_entry e[STATS_TOP_K];
 	unsigned n;
 
-	stats_client_done(&st, "192.0.2.1", "a.example", 5, 0);
-	stats_client_done(&st, "192.0.2.2", "b.example", 3, 2);
-	stats_client_done(&st, "192.0.2.1", "a2.example", 1, 1);
+	stats_client_done(&st, "192.0.2.1", "a.example", 5, 0, NULL);
+	stats_client_done(&st, "192.0.2.2", "b.example", 3, 2, NULL);
+	stats_client_done(&st, "192.0.2.1", "a2.example", 1, 1, NULL);
 	n = stats_top_snapshot(&st.top_transactions, e);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(e[0].address, "192.0.2.1");
@@ -60,7 +61,7 @@ START_TEST(test_top_k_exact_when_small)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(e[0].address, "192.0.2.2");
 	/* no transactions: no entry */
-	stats_client_done(&st, "192.0.2.3", "c.example", 0, 0);
+	stats_client_done(&st, "192.0.2.3", "c.example", 0, 0, NULL);
 	ck_assert_uint_eq(stats_top_snapshot(&st.top_transactions, e), 2);
 }
 END_TEST
@@ -75,9 +76,9 @@ START_TEST(test_top_k_bounded)
 		char addr[32];
 
 		snprintf(addr, sizeof addr, "10.0.%d.%d", i / 256, i % 256);
-		stats_top_add(&st.top_transactions, addr, "x", 1);
+		stats_top_add(&st.top_transactions, addr, "x", 1, NULL);
 		if (i % 10 == 0)
-			stats_top_add(&st.top_transactions, "192.0.2.99", "big", 1);
+			stats_top_add(&st.top_transactions, "192.0.2.99", "big", 1, NULL);
 	}
 	n = stats_top_snapshot(&st.top_transactions, e);
 	ck_assert_uint_eq(n, STATS_TOP_K);
@@ -101,7 +102,7 @@ START_TEST(test_json_round_trip)
 	stats_add(&st.violations[RULE_SIZE_LIMIT][STATS_ACTION_EXEMPT], 4);
 	stats_observe(&st.size_ratio, 1.05);
 	stats_observe(&st.processing[STATS_STAGE_EOM], 0.002);
-	stats_client_done(&st, "2001:db8::1", "v6.example", 9, 1);
+	stats_client_done(&st, "2001:db8::1", "v6.example", 9, 1, NULL);
 	node = stats_to_json(&st);
 	stats_init(&back);
 	ck_assert_msg(stats_from_json(&back, node, &error), "%s",
@@ -189,6 +190,70 @@ START_TEST(test_summary_line)
 }
 END_TEST
 
+/* A client's ESMTP profile: summed over its sessions, kept through JSON. */
+START_TEST(test_client_profile)
+{
+	esmtp_config *cfg = config_new_defaults();
+	stats back;
+	stats_top_entry e[STATS_TOP_K];
+	char *text;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	net_addr a;
+
+	cfg->overrun_bytes = 0;
+	cfg->overrun_percent = 0;
+	cfg->actions[RULE_PARAM_WITHOUT_EHLO] = ACTION_LOG;
+	ck_assert(net_addr_parse("192.0.2.5", &a));
+	for (int i = 0; i < 2; i++) {
+		session_conn c;
+		session_result res;
+		char from[] = "<a@example.org>", size[] = "SIZE=10", body[] = "BODY=7BIT";
+		char rcpt[] = "<b@example.net>", notify[] = "NOTIFY=NEVER";
+		char *margv[] = {from, size, body, NULL}, *rargv[] = {rcpt, notify, NULL};
+		session_macros m = {.protocol = i == 0 ? "ESMTP" : "SMTP"};
+
+		session_init(&c, cfg, &st, NULL, NULL);
+		session_connect(&c, "mx.example", &a, "192.0.2.5");
+		session_helo(&c, "mx.example");
+		session_mail(&c, margv, &m, &res);
+		session_rcpt(&c, rargv, NULL, &res);
+		session_eom_sized(&c, "Q", i == 0 ? 10 : 250, &res);
+		session_close(&c);
+	}
+	/* the violations table holds the sessions with violations */
+	ck_assert_uint_eq(stats_top_snapshot(&st.top_violations, e), 1);
+	ck_assert_uint_eq(e[0].profile.size_declared, 1);
+	/* the transactions table all of them */
+	ck_assert_uint_eq(stats_top_snapshot(&st.top_transactions, e), 1);
+	ck_assert_str_eq(e[0].address, "192.0.2.5");
+	ck_assert_uint_eq(e[0].profile.greeting, GREETING_HELO);	/* the last */
+	ck_assert_uint_eq(e[0].profile.size_declared, 2);
+	ck_assert_uint_eq(e[0].profile.size_overruns, 1);
+	ck_assert_uint_eq(e[0].profile.size_overrun_max, 240);
+	ck_assert_uint_eq(e[0].profile.violations[RULE_SIZE_OVERRUN], 1);
+	ck_assert_uint_eq(e[0].profile.violations[RULE_PARAM_WITHOUT_EHLO], 2);
+	ck_assert_uint_eq(e[0].profile.keywords,
+			  (1u << registry_index(registry_lookup("SIZE", 4)))
+			  | (1u << registry_index(registry_lookup("BODY", 4)))
+			  | (1u << registry_index(registry_lookup("NOTIFY", 6))));
+	/* through the state file's JSON and back */
+	text = stats_json_text(&st, true);
+	ck_assert(strstr(text, "\"keywords\"") != NULL);
+	ck_assert(json_parser_load_from_data(parser, text, -1, &error));
+	stats_init(&back);
+	ck_assert(stats_from_json(&back, json_parser_get_root(parser), &error));
+	ck_assert_uint_eq(stats_top_snapshot(&back.top_transactions, e), 1);
+	ck_assert_uint_eq(e[0].profile.greeting, GREETING_HELO);
+	ck_assert_uint_eq(e[0].profile.size_overrun_max, 240);
+	ck_assert_uint_eq(e[0].profile.violations[RULE_PARAM_WITHOUT_EHLO], 2);
+	ck_assert_uint_eq(__builtin_popcount(e[0].profile.keywords), 3);
+	stats_clear(&back);
+	g_free(text);
+	config_unref(cfg);
+}
+END_TEST
+
 Suite *
 stats_suite(void)
 {
@@ -204,6 +269,7 @@ stats_suite(void)
 	tcase_add_test(tc, test_prometheus_escaping);
 	tcase_add_test(tc, test_human_units);
 	tcase_add_test(tc, test_summary_line);
+	tcase_add_test(tc, test_client_profile);
 	suite_add_tcase(s, tc);
 	return s;
 }
