@@ -91,7 +91,8 @@ endef
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev
-CHECK_DEBS := check miltertest libtsan2 python3 python3-prometheus-client \
+CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
+              python3-prometheus-client \
               libsasl2-modules sasl2-bin groff-base man-db
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
@@ -119,7 +120,7 @@ endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run \
-        tsan-tests prometheus-tests \
+        tsan-tests prometheus-tests deb deb-tests \
         demo bench mutants layering doc-tests \
         install uninstall clean
 
@@ -188,8 +189,8 @@ check: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
 	  $(BUILD)/null_filter $(BUILD)/milterload $(BUILD)/parse_bench layering \
 	  doc-tests unit unit-san tsan-tests fuzz-replay milter-tests \
-	  cli-tests install-tests stats-tests prometheus-tests deploy-tests \
-	  e2e-tests
+	  cli-tests install-tests stats-tests prometheus-tests deb-tests \
+	  deploy-tests e2e-tests
 
 unit: $(BUILD)/check_unit
 	CK_FORK=yes $(BUILD)/check_unit
@@ -371,6 +372,17 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# A Debian package from contrib/debian (dpkg-deb; no debhelper needed).
+deb: all
+	$(call need_debs,dpkg-dev)
+	@contrib/debian/build-deb.sh . $(BUILD)/deb $(VERSION)
+
+# The package: its files, conffile, control fields, maintainer scripts
+# (run against stubs) and lintian.
+deb-tests: deb
+	$(call need_debs,lintian)
+	tests/deb/deb_test.sh $(BUILD)/deb/esmtp-milter_$(VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf $(BUILD) esmtp-milter esmtp-milter-stats run
