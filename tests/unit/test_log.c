@@ -151,6 +151,8 @@ START_TEST(test_value_and_text)
 	/* valid UTF-8 stays, the rest becomes "?", cut on a character */
 	session_sanitize_text(buf, sizeof buf, "j\xc3\xb6rg\x01\xc3(\xc2\x85");
 	ck_assert_str_eq(buf, "j\xc3\xb6rg?\?(?");
+	session_sanitize_text(buf, sizeof buf, "a\x7f" "b\x1b[0m");	/* DEL, ESC */
+	ck_assert_str_eq(buf, "a?b?[0m");
 	session_sanitize_text(buf, 8, "aaaa\xc3\xb6\xc3\xb6");
 	ck_assert_str_eq(buf, "aaaa...");
 	session_sanitize_text(buf, 8, "aaaa\xc3\xb6");
