@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 DAEMON, TOP = sys.argv[1], sys.argv[2]
-CODE = re.compile(r"\b([245]\d\d) ([245]\.\d\.\d)\b")
+CODE = re.compile(r"\b([245]\d\d) ([245]\.\d{1,3}\.\d{1,3})\b")
 failures = []
 
 

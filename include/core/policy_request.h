@@ -57,6 +57,8 @@ typedef struct {
 	const char *sasl_method;
 	const char *sasl_username;
 	const char *size;
+	const char *encryption_protocol;
+	const char *encryption_keysize;
 	/* parsed */
 	policy_state state;
 	guint64 size_value;

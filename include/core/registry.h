@@ -38,6 +38,7 @@ typedef enum {
 	EFFECT_SIZE,		/* the declared size, in value.number */
 	EFFECT_BODY,		/* the body type, in value.body */
 	EFFECT_SMTPUTF8,	/* UTF-8 allowed in this transaction */
+	EFFECT_REQUIRETLS,	/* the sender requires TLS (RFC 8689) */
 } registry_effect;
 
 /* A value parsed by its row's grammar, for the rows with an effect. */

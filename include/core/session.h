@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "size.h"
 #include "stats.h"
+#include "transport.h"
 
 #define SESSION_NAME_MAX 256	/* host names, HELO argument, addresses */
 #define SESSION_TEXT_MAX 320	/* one reply or violation text */
@@ -37,6 +38,9 @@ typedef struct {
 	const char *protocol;		/* {r} */
 	const char *auth_type;		/* {auth_type} */
 	const char *auth_authen;	/* {auth_authen} */
+	/* {tls_version} and {cipher_bits} (also given at HELO) */
+	const char *tls_version;
+	const char *cipher_bits;
 	const char *queue_id;		/* i */
 } session_macros;
 
@@ -65,6 +69,7 @@ typedef struct {
 	char params[SESSION_PARAMS_LOG_MAX];
 	char rcpt_params[SESSION_PARAMS_LOG_MAX];	/* each keyword once */
 	bool smtputf8;
+	bool requiretls;
 	body_type body;
 	bool size_declared;
 	guint64 size_value;
@@ -72,6 +77,7 @@ typedef struct {
 	size_limit eom_limit;	/* mail_limit narrowed by accepted RCPTs */
 	bool eom_limit_set;
 	exempt_kind exempt;
+	auth_mechanism auth;
 	unsigned rcpts_accepted;
 	unsigned rcpts_rejected;
 	content_account content;
@@ -100,6 +106,9 @@ typedef struct {
 	char client_name[SESSION_NAME_MAX];
 	char helo[SESSION_NAME_MAX];
 	greeting_type greeting;
+	tls_version tls;
+	cipher_strength cipher;
+	bool tls_asked;			/* the MTA sends the TLS macros */
 	bool header_leading_space;	/* SMFIP_HDR_LEADSPC negotiated */
 	bool mta_adds_headers;		/* Postfix, and a client on its own
 					   address: see session_mta() */
@@ -140,6 +149,13 @@ void session_connect(session_conn *conn, const char *hostname,
 void session_mta(session_conn *conn, const char *version,
 		 const char *daemon_addr);
 void session_helo(session_conn *conn, const char *name);
+/*
+ * The session's TLS state from {tls_version} and {cipher_bits}; asked says
+ * the MTA sends them when the session is encrypted (so no value means
+ * plaintext). Both MTAs give them from the EHLO after STARTTLS on.
+ */
+void session_tls(session_conn *conn, const char *version, const char *bits,
+		 bool asked);
 /*
  * The greeting learned from elsewhere (the policy service's protocol_name
  * under Postfix); GREETING_UNKNOWN changes nothing. Parameters MAIL gave

@@ -15,6 +15,7 @@
 #include "policy_request.h"
 #include "registry.h"
 #include "rules.h"
+#include "transport.h"
 
 #define STATS_REGISTRY_MAX REGISTRY_MAX
 
@@ -98,6 +99,7 @@ typedef struct {
  */
 typedef struct {
 	uint8_t greeting;		/* greeting_type */
+	uint8_t tls;			/* tls_version, the last session's */
 	uint32_t keywords;		/* 1 << registry_index(row) */
 	uint64_t size_declared;		/* transactions declaring SIZE */
 	uint64_t size_overruns;		/* of those, the ones that overran it */
@@ -137,6 +139,10 @@ typedef struct {
 	atomic_uint_fast64_t policy_requests[STATS_POLICY_BAD + 1];
 	atomic_uint_fast64_t sessions_refused;	/* over the session cap */
 	atomic_uint_fast64_t sessions_timed_out;	/* the MTA fell silent */
+	atomic_uint_fast64_t tls_sessions[TLS_COUNT];
+	atomic_uint_fast64_t tls_transactions[TLS_COUNT];
+	atomic_uint_fast64_t cipher_transactions[CIPHER_COUNT];
+	atomic_uint_fast64_t auth_transactions[AUTH_COUNT];	/* [0] unused */
 	stats_histogram size_ratio;	/* actual / declared size */
 	stats_histogram message_size;	/* octets */
 	stats_histogram processing[STATS_STAGE_COUNT];	/* seconds */

@@ -160,8 +160,9 @@ begin_transaction(policy_session *ps, const policy_request *req,
 {
 	char from[SESSION_NAME_MAX], size[48];
 	char *argv[3] = {from, NULL, NULL};
-	session_macros macros = {NULL, req->sasl_method, req->sasl_username,
-				 req->queue_id};
+	session_macros macros = {.auth_type = req->sasl_method,
+				 .auth_authen = req->sasl_username,
+				 .queue_id = req->queue_id};
 
 	if (strcmp(ps->instance, req->instance) == 0
 	    && (ps->conn.msg.active || ps->mail_result.stop))
@@ -285,6 +286,9 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 	if (*req->helo_name != '\0' && strcmp(req->helo_name, ps->conn.helo) != 0)
 		session_helo(&ps->conn, req->helo_name);
 	session_learn_greeting(&ps->conn, g);
+	/* Postfix always sends encryption_protocol, empty without TLS */
+	session_tls(&ps->conn, req->encryption_protocol,
+		    req->encryption_keysize, true);
 
 	switch (req->state) {
 	case POLICY_STATE_RCPT:

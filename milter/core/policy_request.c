@@ -17,7 +17,8 @@ static const struct {
 	A(queue_id), A(sender), A(recipient), A(recipient_count),
 	A(client_address), A(client_name), A(client_port),
 	A(server_address), A(server_port), A(instance), A(sasl_method),
-	A(sasl_username), A(size),
+	A(sasl_username), A(size), A(encryption_protocol),
+	A(encryption_keysize),
 #undef A
 };
 

@@ -512,7 +512,7 @@ const registry_entry registry_table[] = {
 	{"TRANSID", MAIL_ONLY, check_transid, "RFC 1845", RULE_PARAM_VALUE,
 	 {0}, .effect = EFFECT_NONE},
 	{"REQUIRETLS", MAIL_ONLY, check_no_value, "RFC 8689",
-	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_NONE},
+	 RULE_PARAM_VALUE, {0}, .effect = EFFECT_REQUIRETLS},
 	{"CONPERM", MAIL_ONLY, check_no_value, "RFC 4141", RULE_PARAM_VALUE,
 	 {0}, .effect = EFFECT_NONE},
 	{"SUBMITTER", MAIL_ONLY, check_xtext_mailbox, "RFC 4405 (historic)",

@@ -1,6 +1,9 @@
 /*
  * The rule table (SPEC section 3). Replies follow RFC 5321 4.1.1.11 and
- * 4.3.2, RFC 1870 6 for size, RFC 6531 3.5 for non-ASCII addresses.
+ * 4.3.2, RFC 1870 6 for size, RFC 6531 3.5 for non-ASCII addresses, and
+ * for REQUIRETLS outside TLS RFC 8689 with the enhanced code RFC 5248
+ * registers for it: X.7.10 "Encryption Needed"; 530 is RFC 3207's reply
+ * to a command that must wait for STARTTLS.
  */
 #include "rules.h"
 
@@ -66,6 +69,13 @@ const rule_def rule_table[RULE_COUNT] = {
 		{"553", "5.6.7"},
 		"non-ASCII envelope addresses without SMTPUTF8",
 		"non-ASCII {role} address without SMTPUTF8"},
+	/* RFC 8689 2: REQUIRETLS has meaning only over TLS; RFC 5248
+	   X.7.10 Encryption Needed; RFC 3207 4: 530 until STARTTLS */
+	[RULE_REQUIRETLS_WITHOUT_TLS] = {"requiretls_without_tls", STAGE_MAIL,
+		ACTION_LOG, {"530", "5.7.10"}, {"451", "4.7.10"}, {NULL, NULL},
+		"REQUIRETLS on MAIL in a session without TLS (RFC 8689; "
+		"codes: RFC 3207 530, RFC 5248 X.7.10 Encryption Needed)",
+		"REQUIRETLS in a session without TLS"},
 };
 
 static const name_code action_names[] = {

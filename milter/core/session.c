@@ -42,6 +42,8 @@ init(session_conn *c, esmtp_config *config, stats *st, session_log_fn log,
 	c->log_data = log_data;
 	c->log_level = config->log_level;
 	c->greeting = GREETING_UNKNOWN;
+	c->tls = TLS_UNKNOWN;
+	c->cipher = CIPHER_UNKNOWN;
 	c->policy_only = policy_only;
 	g_strlcpy(c->client_name, "unknown", sizeof c->client_name);
 	g_strlcpy(c->client_addr, "unknown", sizeof c->client_addr);
@@ -87,6 +89,20 @@ session_helo(session_conn *c, const char *name)
 	session_sanitize_text(c->helo, sizeof c->helo, name);
 	/* a new greeting: which verb it was is known again only from {r} */
 	c->greeting = GREETING_UNKNOWN;
+}
+
+void
+session_tls(session_conn *c, const char *version, const char *bits,
+	    bool asked)
+{
+	tls_version v = tls_version_of(version, asked);
+
+	/* a macro the MTA did not send this time changes nothing known */
+	if (v == TLS_UNKNOWN || (v == TLS_PLAINTEXT && c->tls > TLS_PLAINTEXT))
+		return;
+	c->tls = v;
+	c->tls_asked = asked;
+	c->cipher = cipher_strength_of(v, bits);
 }
 
 void
@@ -308,6 +324,10 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 			&& *macros->auth_authen != '\0'))
 			if (c->config->exempt_authenticated)
 				m->exempt = EXEMPT_AUTH;
+		m->auth = auth_mechanism_of(macros->auth_type);
+		if (macros->tls_version != NULL && *macros->tls_version != '\0')
+			session_tls(c, macros->tls_version, macros->cipher_bits,
+				    true);
 	}
 	/* the network exemption names the stronger fact */
 	if (network_exempt(c) == EXEMPT_NETWORK)
@@ -319,6 +339,9 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	session_check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "sender", NULL);
+	/* only where the MTA says the session is plaintext, never guessed */
+	if (m->requiretls && c->tls == TLS_PLAINTEXT)
+		session_fire(&cx, RULE_REQUIRETLS_WITHOUT_TLS, NULL, NULL);
 
 	domain = size_address_domain(argv[0], domain_buf, sizeof domain_buf);
 	m->mail_limit = size_limit_for_mail(c->config, &c->client, domain);
@@ -331,6 +354,12 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 		stats_add(&c->stats->size_declared[m->size_declared], 1);
 	}
 	c->profile.size_declared += m->size_declared;
+	if (c->stats != NULL) {
+		stats_add(&c->stats->tls_transactions[c->tls], 1);
+		stats_add(&c->stats->cipher_transactions[c->cipher], 1);
+		if (m->auth != AUTH_NONE)
+			stats_add(&c->stats->auth_transactions[m->auth], 1);
+	}
 	if (res->stop)
 		msg_finish(c, res->action == ACTION_REJECT ? VERDICT_REJECT
 							   : VERDICT_TEMPFAIL);
@@ -573,10 +602,12 @@ session_close(session_conn *c)
 	if (c->stats != NULL) {
 		if (!c->greeting_counted)
 			stats_add(&c->stats->greetings[c->greeting], 1);
+		stats_add(&c->stats->tls_sessions[c->tls], 1);
 		if (!c->policy_only)
 			atomic_fetch_sub_explicit(&c->stats->active_connections,
 						  1, memory_order_relaxed);
 		c->profile.greeting = (uint8_t)c->greeting;
+		c->profile.tls = (uint8_t)c->tls;
 		stats_client_done(c->stats, c->client_addr, c->helo,
 				  c->transactions, c->violations, &c->profile);
 	}

@@ -154,7 +154,7 @@ void
 session_log_transaction(session_conn *c, verdict_type verdict)
 {
 	const session_msg *m = &c->msg;
-	char violations[240], declared[24], actual[24], rejected[32] = "";
+	char violations[208], declared[24], actual[24], rejected[32] = "";
 	char exempt[24] = "", client[160], rcpt_params[120] = "";
 	/* each quoted value is cut to its buffer (its closing quote kept):
 	   with the fixed fields they stay inside LOG_LINE_MAX, so the
@@ -190,8 +190,8 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	session_emit(c, priority,
 	     /* field widths keep the verdict inside LOG_LINE_MAX */
 	     "client=%s greeting=%s helo=%s from=%s params=%s "
-	     "rcpts=%u%s%s size_declared=%s size_actual=%s violations=%s%s%s "
-	     "verdict=%s",
+	     "rcpts=%u%s%s size_declared=%s size_actual=%s tls=%s auth=%s "
+	     "violations=%s%s%s verdict=%s",
 	     session_log_value(qclient, sizeof qclient, client),
 	     greeting_name(c->greeting),
 	     session_log_value(qhelo, sizeof qhelo,
@@ -200,6 +200,7 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	     session_log_value(qparams, sizeof qparams,
 			       m->params[0] != '\0' ? m->params : "none"),
 	     m->rcpts_accepted, rejected, rcpt_params, declared, actual,
+	     tls_version_log_name(c->tls), auth_mechanism_name(m->auth),
 	     violations, exempt,
 	     /* what the transaction was judged on: SIZE, sizes, no content */
 	     c->policy_only ? " via=policy" : "", verdict_name(verdict));

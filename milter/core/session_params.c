@@ -33,6 +33,9 @@ remember_value(session_msg *m, const registry_entry *row,
 	case EFFECT_BODY:
 		m->body = v->body;
 		break;
+	case EFFECT_REQUIRETLS:
+		m->requiretls = true;
+		break;
 	case EFFECT_SMTPUTF8:
 	case EFFECT_NONE:
 		break;

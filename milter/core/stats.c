@@ -71,6 +71,8 @@ stats_profile_merge(stats_profile *a, const stats_profile *b)
 {
 	if (b->greeting != GREETING_UNKNOWN)
 		a->greeting = b->greeting;
+	if (b->tls != TLS_UNKNOWN)
+		a->tls = b->tls;
 	a->keywords |= b->keywords;
 	a->size_declared += b->size_declared;
 	a->size_overruns += b->size_overruns;

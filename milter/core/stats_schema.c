@@ -81,6 +81,25 @@ policy_state_label(unsigned i)
 	return i == STATS_POLICY_BAD ? "bad" : policy_state_name((policy_state)i);
 }
 
+static const char *
+tls_label(unsigned i)
+{
+	return tls_version_name((tls_version)i);
+}
+
+static const char *
+cipher_label(unsigned i)
+{
+	return cipher_strength_name((cipher_strength)i);
+}
+
+/* authenticated transactions only: no "none" slot */
+static const char *
+auth_label(unsigned i)
+{
+	return i == AUTH_NONE ? "" : auth_mechanism_name((auth_mechanism)i);
+}
+
 static const stats_dim dim_greeting = {"greeting", GREETING_COUNT, greeting_label};
 static const stats_dim dim_command = {"command", CMD_COUNT, cmd_label};
 static const stats_dim dim_keyword = {"keyword", STATS_PARAM_SLOTS, stats_param_name};
@@ -93,6 +112,9 @@ static const stats_dim dim_verdict = {"verdict", VERDICT_COUNT, verdict_label};
 static const stats_dim dim_class = {"class", UNKNOWN_CMD_COUNT, unknown_label};
 static const stats_dim dim_result = {"result", 2, reload_label};
 static const stats_dim dim_stage = {"stage", STATS_STAGE_COUNT, stage_label};
+static const stats_dim dim_tls = {"version", TLS_COUNT, tls_label};
+static const stats_dim dim_cipher = {"bits", CIPHER_COUNT, cipher_label};
+static const stats_dim dim_auth = {"mechanism", AUTH_COUNT, auth_label};
 static const stats_dim dim_policy_state = {"state", STATS_POLICY_BAD + 1,
 					   policy_state_label};
 
@@ -115,6 +137,18 @@ const stats_family stats_families[] = {
 	 AT(greetings), {&dim_greeting, NULL}},
 	{"transactions_total", "transactions", STATS_COUNTER,
 	 "MAIL transactions.", AT(transactions), {NULL, NULL}},
+	{"tls_sessions_total", "tls_sessions", STATS_COUNTER,
+	 "Sessions by TLS version (plaintext: no STARTTLS; unknown: the MTA was not asked).",
+	 AT(tls_sessions), {&dim_tls, NULL}},
+	{"tls_transactions_total", "tls_transactions", STATS_COUNTER,
+	 "MAIL transactions by the TLS version of their session.",
+	 AT(tls_transactions), {&dim_tls, NULL}},
+	{"cipher_transactions_total", "cipher_transactions", STATS_COUNTER,
+	 "MAIL transactions by cipher strength in bits (none: plaintext; lt128, 128, 256 and more).",
+	 AT(cipher_transactions), {&dim_cipher, NULL}},
+	{"auth_transactions_total", "auth_transactions", STATS_COUNTER,
+	 "Authenticated MAIL transactions by SASL mechanism.",
+	 AT(auth_transactions), {&dim_auth, NULL}},
 	{"messages_total", "messages", STATS_COUNTER,
 	 "Messages that reached the end of data.", AT(messages), {NULL, NULL}},
 	{"message_octets_total", "octets", STATS_COUNTER,

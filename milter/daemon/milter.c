@@ -26,6 +26,7 @@ typedef struct {
 	unsigned long pflags;	/* protocol flags this session negotiated */
 	bool can_add_header;
 	bool refused;		/* over the session cap: tempfailed at connect */
+	bool tls_asked;		/* the MTA sends the TLS macros when encrypted */
 	gint64 last_ns;		/* the last callback, for the timeout count */
 	session_link *link;	/* for the policy service; NULL when it is off */
 } milter_conn;
@@ -200,9 +201,11 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (f0 & SMFIF_SETSYMLIST) {
 		actions |= SMFIF_SETSYMLIST;
 		smfi_setsymlist(ctx, SMFIM_CONNECT, MILTER_MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_HELO, MILTER_MACROS_HELO);
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, MILTER_MACROS_MAIL);
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, MILTER_MACROS_RCPT);
 		smfi_setsymlist(ctx, SMFIM_EOM, MILTER_MACROS_EOM);
+		mc->tls_asked = true;
 	}
 	if (mc->refused)	/* the tempfail at connect is a reply */
 		proto &= ~(unsigned long)SMFIP_NR_CONN;
@@ -283,6 +286,9 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 			session_connect(&mc->session, hostname, NULL, NULL);
 	}
 	session_mta(&mc->session, macro(ctx, "v"), macro(ctx, "{daemon_addr}"));
+	/* Postfix gives the TLS macros at HELO by default, asked or not */
+	if (macro(ctx, "v") != NULL && g_str_has_prefix(macro(ctx, "v"), "Postfix"))
+		mc->tls_asked = true;
 	return timed(mc, STATS_STAGE_CONNECT, start, no_reply(mc, SMFIP_NR_CONN));
 }
 
@@ -295,6 +301,8 @@ mlfi_helo(SMFICTX *ctx, char *name)
 	if (mc == NULL)
 		return SMFIS_TEMPFAIL;
 	session_helo(&mc->session, name);
+	session_tls(&mc->session, macro(ctx, "{tls_version}"),
+		    macro(ctx, "{cipher_bits}"), mc->tls_asked);
 	session_link_forget(mc->link);
 	return timed(mc, STATS_STAGE_HELO, start, no_reply(mc, SMFIP_NR_HELO));
 }
@@ -313,6 +321,8 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	m.auth_type = macro(ctx, "{auth_type}");
 	m.auth_authen = macro(ctx, "{auth_authen}");
 	m.queue_id = macro(ctx, "i");
+	m.tls_version = macro(ctx, "{tls_version}");
+	m.cipher_bits = macro(ctx, "{cipher_bits}");
 	learn_greeting(mc);
 	session_mail(&mc->session, argv, &m, &res);
 	return timed(mc, STATS_STAGE_MAIL, start, reply(ctx, &res));

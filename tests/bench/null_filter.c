@@ -79,6 +79,7 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	if (f0 & SMFIF_SETSYMLIST) {
 		*pf0 |= SMFIF_SETSYMLIST;
 		smfi_setsymlist(ctx, SMFIM_CONNECT, MILTER_MACROS_CONNECT);
+		smfi_setsymlist(ctx, SMFIM_HELO, MILTER_MACROS_HELO);
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, MILTER_MACROS_MAIL);
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, MILTER_MACROS_RCPT);
 		smfi_setsymlist(ctx, SMFIM_EOM, MILTER_MACROS_EOM);

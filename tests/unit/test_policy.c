@@ -220,7 +220,7 @@ START_TEST(engine_honest)
 			 "action=DUNNO\n\n");
 	ck_assert_str_eq(last_line(), "QID: client=mx.example[192.0.2.1] greeting=ehlo helo=mx.example "
 			 "from=<a@example.org> params=SIZE rcpts=1 size_declared=500 size_actual=520 "
-			 "violations=none via=policy verdict=accept");
+			 "tls=none auth=none violations=none via=policy verdict=accept");
 	ck_assert_uint_eq(stats_get(&px.st.greetings[GREETING_EHLO]), 1);
 	ck_assert_uint_eq(stats_get(&px.st.connections), 1);
 	ck_assert_int_eq(atomic_load(&px.st.active_connections), 0);
@@ -262,7 +262,7 @@ START_TEST(engine_size_rules)
 			     "recipient_count", "1", NULL),
 			 "action=552 5.3.4 message size 5000 exceeds the declared SIZE 1000 (size_overrun)\n\n");
 	ck_assert(strstr(last_line(), "rcpts=1 rcpts_rejected=1 size_declared=1000 size_actual=5000 "
-			 "violations=size_limit:reject,size_overrun:reject via=policy verdict=reject") != NULL);
+			 "tls=none auth=none violations=size_limit:reject,size_overrun:reject via=policy verdict=reject") != NULL);
 	/* tempfail is a 4xx action */
 	px.cfg->actions[RULE_SIZE_ACTUAL_LIMIT] = ACTION_TEMPFAIL;
 	ck_assert_str_eq(ask(1, "instance", "i2", "protocol_state", "END-OF-MESSAGE", "size", "200000",
@@ -283,7 +283,7 @@ START_TEST(engine_repeat_and_abort)
 	/* a new instance: the first transaction never reached its end */
 	ask(1, "instance", "i2", NULL);
 	ck_assert(g_str_has_suffix(last_line(), "rcpts=2 size_declared=10 size_actual=unknown "
-				   "violations=none via=policy verdict=abort"));
+				   "tls=none auth=none violations=none via=policy verdict=abort"));
 	ck_assert_uint_eq(stats_get(&px.st.verdicts[VERDICT_ABORT]), 1);
 }
 END_TEST

@@ -410,7 +410,7 @@ START_TEST(test_end_of_message)
 	body[190] = '\0';	/* "Subject: x\r\n\r\n" is 14 octets: 204 */
 	message("x", body, &res);
 	ck_assert_msg(!res.stop, "%s", res.text);
-	assert_logged("size_declared=100 size_actual=204 violations=none verdict=accept");
+	assert_logged("size_declared=100 size_actual=204 tls=unknown auth=none violations=none verdict=accept");
 
 	mail("ESMTP", &res, "<a@example.net>", "SIZE=100", NULL);
 	rcpt(&res, "<b@example.org>", NULL);
@@ -693,7 +693,7 @@ START_TEST(test_log_line)
 	rcpt(&res, "<b@example.org>", NULL);
 	rcpt(&res, "<c@example.org>", NULL);
 	message("hello", "hello world\r\n", &res);
-	assert_logged("info QID1: client=mx.example.net[192.0.2.7] greeting=ehlo helo=mx.example.net from=<a@example.net> params=\"SIZE,BODY=8BITMIME,RET=HDRS,ENVID\" rcpts=2 size_declared=60 size_actual=31 violations=none verdict=accept");
+	assert_logged("info QID1: client=mx.example.net[192.0.2.7] greeting=ehlo helo=mx.example.net from=<a@example.net> params=\"SIZE,BODY=8BITMIME,RET=HDRS,ENVID\" rcpts=2 size_declared=60 size_actual=31 tls=unknown auth=none violations=none verdict=accept");
 	ck_assert_uint_eq(stats_get(&fx.st.transactions), 1);
 	ck_assert_uint_eq(stats_get(&fx.st.body_types[BODY_8BITMIME]), 1);
 	ck_assert_uint_eq(stats_get(&fx.st.size_declared[1]), 1);
