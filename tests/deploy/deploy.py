@@ -264,7 +264,7 @@ def sessions():
     line = wait_maillog(r"esmtp-milter\[\d+\]: %s: client=\S*\[%s\] .*verdict=\w+"
                         % (qid, re.escape(CLIENT)), "the honest transaction")
     check("honest message accepted and logged in " + MAILLOG,
-          line is not None and "size_declared=%d size_actual=%d violations=none" % (len(msg), len(msg))
+          line is not None and "size_declared=%d size_actual=%d tls=none auth=none violations=none" % (len(msg), len(msg))
           in line.group(0) and line.group(0).endswith("verdict=accept"),
           line.group(0) if line else maillog()[-3000:])
     # the chrooted smtpd reached the policy service by its relative path

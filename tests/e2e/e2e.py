@@ -468,7 +468,7 @@ def case_honest(mta, d):
     s.close()
     d.wait_log(mark, r"client=\S+\[127\.0\.0\.1\] greeting=ehlo helo=client\.example "
                r"from=<a@example\.net> params=\"SIZE,BODY=7BIT\" rcpts=1 size_declared=%d "
-               r"size_actual=%d violations=none verdict=accept" % (len(msg), len(msg)))
+               r"size_actual=%d tls=none auth=none violations=none verdict=accept" % (len(msg), len(msg)))
 
 
 def case_size_limit_mail(mta, d):
@@ -511,7 +511,7 @@ def case_overrun(mta, d):
     s.expect("RCPT TO:<b@example.org>", 250)
     s.data(msg, 552, "5.3.4 message size %d exceeds the declared SIZE 100 (size_overrun)" % len(msg))
     s.close()
-    d.wait_log(mark, r"size_declared=100 size_actual=%d violations=size_overrun:reject verdict=reject" % len(msg))
+    d.wait_log(mark, r"size_declared=100 size_actual=%d tls=none auth=none violations=size_overrun:reject verdict=reject" % len(msg))
 
 
 def case_overrun_tolerated(mta, d):
@@ -523,7 +523,7 @@ def case_overrun_tolerated(mta, d):
     s.expect("RCPT TO:<b@example.org>", 250)
     s.data(msg, 250)
     s.close()
-    d.wait_log(mark, r"size_declared=%d size_actual=%d violations=none verdict=accept" % (declared, len(msg)))
+    d.wait_log(mark, r"size_declared=%d size_actual=%d tls=none auth=none violations=none verdict=accept" % (declared, len(msg)))
 
 
 def case_actual_limit(mta, d):
@@ -534,7 +534,7 @@ def case_actual_limit(mta, d):
     s.expect("RCPT TO:<b@example.org>", 250)
     s.data(msg, 552, "5.3.4 message size %d exceeds the limit of 50000 for this client (size_actual_limit)" % len(msg))
     s.close()
-    d.wait_log(mark, r"size_declared=none size_actual=%d violations=size_actual_limit:reject" % len(msg))
+    d.wait_log(mark, r"size_declared=none size_actual=%d tls=none auth=none violations=size_actual_limit:reject" % len(msg))
 
 
 def case_8bit_body(mta, d):

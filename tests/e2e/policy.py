@@ -98,7 +98,7 @@ def case_size_after_helo(st):
                 rcpt_code=555, fragment="5.5.4 <b@example.org>: Recipient address rejected: "
                 "ESMTP parameters after HELO instead of EHLO (param_without_ehlo)")
     st.d.wait_log(mark, r"greeting=helo helo=old\.example from=<a@example\.net> params=SIZE "
-                  r"rcpts=0 size_declared=100 size_actual=unknown violations=param_without_ehlo:reject "
+                  r"rcpts=0 size_declared=100 size_actual=unknown tls=none auth=none violations=param_without_ehlo:reject "
                   r"via=policy verdict=reject")
     # without SIZE the policy service sees no parameter: accepted
     mark = st.d.mark()
@@ -114,7 +114,7 @@ def case_size_lie(st):
                 eom_code=552, fragment="5.3.4 <END-OF-MESSAGE>: End-of-data rejected: "
                 "message size %d exceeds the declared SIZE 100 (size_overrun)" % len(msg))
     st.d.wait_log(mark, r"violation rule=size_overrun action=reject stage=eom")
-    st.d.wait_log(mark, r"size_declared=100 size_actual=%d violations=size_overrun:reject via=policy verdict=reject" % len(msg))
+    st.d.wait_log(mark, r"size_declared=100 size_actual=%d tls=none auth=none violations=size_overrun:reject via=policy verdict=reject" % len(msg))
     m = st.metrics()
     assert m.get('esmtp_milter_processing_seconds_count{stage="body"}') == 0, "a body reached the daemon"
     assert "negotiated" not in st.d.log(), "a milter session was opened"
@@ -133,7 +133,7 @@ def case_size_limits(st):
     transaction(st.mta, "EHLO c.example", "MAIL FROM:<a@example.net>", msg=big, eom_code=552,
                 fragment="5.3.4 <END-OF-MESSAGE>: End-of-data rejected: "
                 "message size %d exceeds the limit of 50000 for this client (size_actual_limit)" % len(big))
-    st.d.wait_log(mark, r"size_declared=none size_actual=%d violations=size_actual_limit:reject via=policy verdict=reject" % len(big))
+    st.d.wait_log(mark, r"size_declared=none size_actual=%d tls=none auth=none violations=size_actual_limit:reject via=policy verdict=reject" % len(big))
 
 
 def case_utf8(st):
@@ -216,7 +216,7 @@ def case_sizes_agree(st):
         extra = policy_extra if st.name == "policy-only" else 0
         mark = st.d.mark()
         transaction(st.mta, "EHLO c.example", "MAIL FROM:<a@example.net> SIZE=%d" % len(msg), msg=msg)
-        st.d.wait_log(mark, r"size_declared=%d size_actual=%d violations=none"
+        st.d.wait_log(mark, r"size_declared=%d size_actual=%d tls=none auth=none violations=none"
                       % (len(msg), len(msg) + extra))
     # the overrun tolerance (10 % + 100 octets) is the same on both sides
     msg = bare_message(b"w" * 1000 + b"\r\n")

@@ -12,5 +12,6 @@ Suite *session_suite(void);
 Suite *stats_suite(void);
 Suite *policy_suite(void);
 Suite *log_suite(void);
+Suite *transport_suite(void);
 
 #endif
