@@ -96,7 +96,7 @@ CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
               libsasl2-modules sasl2-bin groff-base man-db
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
-E2E_DEBS   := postfix
+E2E_DEBS   := postfix openssl
 # the deployment test: users, namespaces, the loopback interface
 DEPLOY_DEBS := adduser util-linux iproute2
 
@@ -321,6 +321,7 @@ e2e-tests: $(BUILD)/san/esmtp-milter
 	@d=$$(mktemp -d /tmp/esmtp-milter-e2e.XXXXXX) && chmod 755 "$$d" && \
 	  $(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter "$$d" && \
 	  $(PYTHON) tests/e2e/policy.py $(BUILD)/san/esmtp-milter "$$d/policy" && \
+	  $(PYTHON) tests/e2e/tls.py $(BUILD)/san/esmtp-milter "$$d/tls" && \
 	  rm -rf "$$d"
 
 # The README's deployment on a stock Debian Postfix, in private mount and
