@@ -228,6 +228,8 @@ json_profile(JsonBuilder *b, const stats_profile *p)
 {
 	json_builder_set_member_name(b, "greeting");
 	json_builder_add_string_value(b, greeting_name((greeting_type)p->greeting));
+	json_builder_set_member_name(b, "tls");
+	json_builder_add_string_value(b, tls_version_name((tls_version)p->tls));
 	json_builder_set_member_name(b, "keywords");
 	json_builder_begin_array(b);
 	for (size_t r = 0; r < registry_count; r++)
@@ -456,6 +458,10 @@ read_profile(JsonObject *eo, stats_profile *p)
 	for (unsigned i = 0; i < GREETING_COUNT; i++)
 		if (strcmp(g, greeting_name((greeting_type)i)) == 0)
 			p->greeting = (uint8_t)i;
+	g = json_object_get_string_member_with_default(eo, "tls", "");
+	for (unsigned i = 0; i < TLS_COUNT; i++)
+		if (strcmp(g, tls_version_name((tls_version)i)) == 0)
+			p->tls = (uint8_t)i;
 	n = json_object_get_member(eo, "keywords");
 	if (n != NULL && JSON_NODE_HOLDS_ARRAY(n)) {
 		JsonArray *a = json_node_get_array(n);

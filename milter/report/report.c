@@ -251,6 +251,17 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
 	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
 
+	s = new_section(r, "Transport security (share of sessions, of transactions)",
+			"transport");
+	total = 0;
+	for (unsigned i = 0; i < TLS_COUNT; i++)
+		total += counter(r, "tls_sessions", i, 0);
+	add_family(r, s->rows, "tls_sessions", 0, "sessions", true, total);
+	add_family(r, s->rows, "cipher_transactions", 0, "cipher bits", true,
+		   r->transactions);
+	add_family(r, s->rows, "auth_transactions", 0, "AUTH", true,
+		   r->transactions);
+
 	/* only where the Postfix policy service ran */
 	total = 0;
 	for (unsigned i = 0; i <= STATS_POLICY_BAD; i++)
@@ -382,11 +393,14 @@ text_misuse(GString *out, const report *r)
 				g_string_append_printf(kws, "%s%s", kws->len ? "," : "",
 						       registry_table[k].keyword);
 		report_human_count(e->count, count, sizeof count);
-		g_string_append_printf(out, "  %-40s %8s violations%s%s\n",
+		g_string_append_printf(out, "  %-40s %8s violations%s%s%s%s\n",
 				       e->address, count,
 				       p->greeting != GREETING_UNKNOWN ? "  greeting=" : "",
 				       p->greeting != GREETING_UNKNOWN
-				       ? greeting_name((greeting_type)p->greeting) : "");
+				       ? greeting_name((greeting_type)p->greeting) : "",
+				       p->tls != TLS_UNKNOWN ? "  tls=" : "",
+				       p->tls != TLS_UNKNOWN
+				       ? tls_version_log_name((tls_version)p->tls) : "");
 		if (rules->len > 0)
 			g_string_append_printf(out, "      %s\n", rules->str);
 		if (p->size_declared > 0)

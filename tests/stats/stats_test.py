@@ -215,7 +215,7 @@ def test_json_matches():
     top = j["top_clients"]["by_transactions"]
     # each client with its ESMTP profile, from the traffic above
     assert top[0] == {"address": "192.0.2.1", "helo": "one.example", "count": 3, "error": 0,
-                      "greeting": "helo", "keywords": ["SIZE", "BODY", "NOTIFY"],
+                      "greeting": "helo", "tls": "plaintext", "keywords": ["SIZE", "BODY", "NOTIFY"],
                       "size_declared": 2, "size_overruns": 0, "size_overrun_max": 0,
                       "violations": {"param_private": 1, "param_without_ehlo": 1}}, top
     assert top[1]["violations"] == {"size_syntax": 1} and top[1]["greeting"] == "ehlo", top
