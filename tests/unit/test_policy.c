@@ -304,6 +304,26 @@ START_TEST(engine_tag_and_exempt)
 }
 END_TEST
 
+/* Postfix's encryption_protocol and sasl_method: TLS and AUTH as the milter sees them. */
+START_TEST(engine_tls_and_auth)
+{
+	ask(1, "encryption_protocol", "TLSv1.3", "encryption_keysize", "256",
+	    "sasl_method", "PLAIN", "sasl_username", "alice", NULL);
+	ask(1, "protocol_state", "END-OF-MESSAGE", "size", "10", "recipient_count", "1",
+	    "encryption_protocol", "TLSv1.3", "encryption_keysize", "256",
+	    "sasl_method", "PLAIN", "sasl_username", "alice", NULL);
+	ck_assert(strstr(last_line(), " tls=TLSv1.3 auth=PLAIN ") != NULL);
+	ck_assert_uint_eq(stats_get(&px.st.tls_transactions[TLS_V1_3]), 1);
+	ck_assert_uint_eq(stats_get(&px.st.cipher_transactions[CIPHER_256]), 1);
+	ck_assert_uint_eq(stats_get(&px.st.auth_transactions[AUTH_PLAIN]), 1);
+	/* an empty encryption_protocol is plaintext: Postfix always sends it */
+	ask(1, "client_port", "9", NULL);
+	ask(1, "client_port", "9", "protocol_state", "END-OF-MESSAGE", "size", "10",
+	    "recipient_count", "1", NULL);
+	ck_assert(strstr(last_line(), " tls=none auth=none ") != NULL);
+}
+END_TEST
+
 START_TEST(engine_utf8_unseen)
 {
 	/* the policy service cannot tell whether SMTPUTF8 was declared */
@@ -464,6 +484,7 @@ policy_suite(void)
 	tcase_add_test(t, engine_repeat_and_abort);
 	tcase_add_test(t, engine_tag_and_exempt);
 	tcase_add_test(t, engine_utf8_unseen);
+	tcase_add_test(t, engine_tls_and_auth);
 	tcase_add_test(t, engine_expire_and_refuse);
 	tcase_add_test(t, engine_bounded);
 	tcase_add_test(t, link_tells_the_milter);
