@@ -89,7 +89,7 @@ def case_honest(st):
                 msg=msg)
     st.d.wait_log(mark, r"client=unknown\[127\.0\.0\.1\] greeting=ehlo helo=client\.example "
                   r"from=<a@example\.net> params=SIZE rcpts=1 size_declared=%d size_actual=%d "
-                  r"violations=none via=policy verdict=accept" % (len(msg), len(msg)))
+                  r"tls=none auth=none violations=none via=policy verdict=accept" % (len(msg), len(msg)))
 
 
 def case_size_after_helo(st):
