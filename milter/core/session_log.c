@@ -232,6 +232,21 @@ session_log_violation(session_conn *c, rule_id rule, rule_action action,
 		     session_log_value(qtext, sizeof qtext, text));
 }
 
+/* One item more in a comma list, or "..." once the list is full. */
+static void
+append_item(char *list, size_t size, const char *item)
+{
+	size_t used = strlen(list);
+
+	if (used + strlen(item) + 2 >= size - 4) {
+		g_strlcat(list, used > 0 ? ",..." : "...", size);
+		return;
+	}
+	if (used > 0)
+		g_strlcat(list, ",", size);
+	g_strlcat(list, item, size);
+}
+
 void
 session_log_param(session_msg *m, const esmtp_param *p,
 		  const registry_entry *row)
@@ -255,14 +270,7 @@ session_log_param(session_msg *m, const esmtp_param *p,
 	} else {
 		g_strlcpy(item, kw, sizeof item);
 	}
-	if (used + strlen(item) + 2 >= sizeof m->params - 4) {
-		g_strlcat(m->params, used > 0 ? ",..." : "...",
-			  sizeof m->params);
-		return;
-	}
-	if (used > 0)
-		g_strlcat(m->params, ",", sizeof m->params);
-	g_strlcat(m->params, item, sizeof m->params);
+	append_item(m->params, sizeof m->params, item);
 }
 
 void
@@ -270,10 +278,10 @@ session_log_rcpt_param(session_msg *m, const esmtp_param *p,
 		       const registry_entry *row)
 {
 	char kw[40];
-	size_t used = strlen(m->rcpt_params), n;
+	size_t n;
 	const char *q = m->rcpt_params;
 
-	if (used > 0 && g_str_has_suffix(m->rcpt_params, "..."))
+	if (m->rcpt_params[0] != '\0' && g_str_has_suffix(m->rcpt_params, "..."))
 		return;
 	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
 	if (row != NULL)
@@ -291,12 +299,5 @@ session_log_rcpt_param(session_msg *m, const esmtp_param *p,
 			return;
 		q += n;
 	}
-	if (used + n + 2 >= sizeof m->rcpt_params - 4) {
-		g_strlcat(m->rcpt_params, used > 0 ? ",..." : "...",
-			  sizeof m->rcpt_params);
-		return;
-	}
-	if (used > 0)
-		g_strlcat(m->rcpt_params, ",", sizeof m->rcpt_params);
-	g_strlcat(m->rcpt_params, kw, sizeof m->rcpt_params);
+	append_item(m->rcpt_params, sizeof m->rcpt_params, kw);
 }

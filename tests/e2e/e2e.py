@@ -74,6 +74,18 @@ def port_open(port):
         return False
 
 
+def metrics(port):
+    """The daemon's /metrics as {"name{labels}": value}."""
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
 def kill_pid(pid, sig=signal.SIGTERM):
     try:
         os.kill(pid, sig)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import sys
-import urllib.request
 
 import e2e
 from e2e import SMTP, message, wait_for
@@ -46,14 +45,7 @@ class Setup:
             f.write("/^X-ESMTP-Policy:/ HOLD tagged by esmtp-milter\n")
 
     def metrics(self):
-        text = urllib.request.urlopen(
-            "http://127.0.0.1:%d/metrics" % self.stats_port, timeout=10).read().decode()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
-        return out
+        return e2e.metrics(self.stats_port)
 
     def reload(self, text):
         self.d.reload(text.replace("[stats]\nlisten =",

@@ -15,20 +15,9 @@ import smtplib
 import ssl
 import subprocess
 import sys
-import urllib.request
 
 import e2e
-from e2e import SMTP, message, wait_for
-
-
-def metrics(port):
-    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+from e2e import SMTP, message, metrics, wait_for
 
 
 def main():
