@@ -65,7 +65,6 @@ typedef struct {
 	guint port_value;
 	guint recipient_count_value;
 	unsigned attributes;
-	const char *bad_name;	/* POLICY_DUPLICATE: which one */
 } policy_request;
 
 /*

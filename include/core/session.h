@@ -108,7 +108,6 @@ typedef struct {
 	greeting_type greeting;
 	tls_version tls;
 	cipher_strength cipher;
-	bool tls_asked;			/* the MTA sends the TLS macros */
 	bool header_leading_space;	/* SMFIP_HDR_LEADSPC negotiated */
 	bool mta_adds_headers;		/* Postfix, and a client on its own
 					   address: see session_mta() */

@@ -26,7 +26,8 @@ typedef struct {
 
 void session_fire(command_ctx *cx, rule_id rule, const registry_entry *row,
 		  ...) G_GNUC_NULL_TERMINATED;
-void session_check_params(command_ctx *cx, char **argv);
+/* Judges a command's parameters; returns how many there were. */
+unsigned session_check_params(command_ctx *cx, char **argv);
 /* At the end of message: a trailing Message-Id that names another queue
    id was the client's after all (session_content.c). */
 void session_settle_added_headers(session_msg *m);

@@ -119,10 +119,8 @@ policy_request_parse(char *req, size_t len, policy_request *out)
 		for (size_t i = 0; i < G_N_ELEMENTS(wanted); i++) {
 			if (strcmp(p, wanted[i].name) != 0)
 				continue;
-			if (**FIELD(out, i) != '\0') {
-				out->bad_name = wanted[i].name;
+			if (**FIELD(out, i) != '\0')
 				return POLICY_DUPLICATE;
-			}
 			*FIELD(out, i) = eq + 1;
 			break;
 		}

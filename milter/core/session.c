@@ -101,7 +101,6 @@ session_tls(session_conn *c, const char *version, const char *bits,
 	if (v == TLS_UNKNOWN || (v == TLS_PLAINTEXT && c->tls > TLS_PLAINTEXT))
 		return;
 	c->tls = v;
-	c->tls_asked = asked;
 	c->cipher = cipher_strength_of(v, bits);
 }
 
@@ -333,10 +332,8 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	if (network_exempt(c) == EXEMPT_NETWORK)
 		m->exempt = EXEMPT_NETWORK;
 
-	for (size_t i = 1; argv[i] != NULL; i++)
-		m->mail_params++;
 	m->mail_greeting = c->greeting;
-	session_check_params(&cx, argv);
+	m->mail_params = session_check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "sender", NULL);
 	/* only where the MTA says the session is plaintext, never guessed */
@@ -374,7 +371,6 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	command_ctx cx = {c, CMD_RCPT, STAGE_RCPT, rcpt, res, 0};
 	const char *domain;
 	size_limit lim;
-	unsigned ehlo_fired;
 
 	memset(res, 0, sizeof *res);
 	if (argv == NULL || argv[0] == NULL)
@@ -384,11 +380,11 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	set_queue_id(c, queue_id);
 	session_sanitize_text(rcpt, sizeof rcpt, argv[0] != NULL ? argv[0] : "unknown");
 
-	ehlo_fired = m->violations[RULE_PARAM_WITHOUT_EHLO].count;
-	session_check_params(&cx, argv);
-	/* once per command: RCPT's own parameters may have fired it */
-	if (m->violations[RULE_PARAM_WITHOUT_EHLO].count == ehlo_fired)
+	/* once per command: a RCPT with parameters of its own is judged
+	   with them */
+	if (argv[1] == NULL)
 		judge_late_greeting(&cx);
+	session_check_params(&cx, argv);
 	if (has_8bit(argv[0]) && !m->smtputf8 && !c->policy_only)
 		session_fire(&cx, RULE_UTF8_UNDECLARED, NULL, "role", "recipient",
 		     NULL);

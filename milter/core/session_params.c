@@ -168,7 +168,7 @@ judge_param(command_ctx *cx, const char *raw, parsed_param *pp,
  * SMTPUTF8 is among them, which decides how every value is judged), then
  * judge them in order.
  */
-void
+unsigned
 session_check_params(command_ctx *cx, char **argv)
 {
 	session_conn *c = cx->conn;
@@ -198,4 +198,5 @@ session_check_params(command_ctx *cx, char **argv)
 	}
 	if (nparams > 0 && c->greeting == GREETING_HELO)
 		session_fire(cx, RULE_PARAM_WITHOUT_EHLO, NULL, NULL);
+	return (unsigned)nparams;
 }

@@ -12,7 +12,6 @@
 #include "stats_http.h"
 
 #include <string.h>
-#include <time.h>
 #include <netdb.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -86,6 +86,24 @@ def metrics(port):
     return out
 
 
+def run_case(name, fn, passed, failed):
+    """Runs one case, reports it, and goes on whatever it raised."""
+    try:
+        fn()
+        passed.append(name)
+        print("PASS: " + name, flush=True)
+    except Exception as e:      # noqa: BLE001 - report and go on
+        failed.append(name)
+        print("FAIL: %s\n    %s" % (name, str(e).replace("\n", "\n    ")), flush=True)
+
+
+def check_sanitizers(name, log, failed):
+    """A sanitized daemon's log must hold no sanitizer report."""
+    if re.search(r"AddressSanitizer|runtime error:|LeakSanitizer", log):
+        failed.append(name + ": sanitizer report")
+        print("FAIL: %s: sanitizer report in the daemon log" % name)
+
+
 def kill_pid(pid, sig=signal.SIGTERM):
     try:
         os.kill(pid, sig)
@@ -764,21 +782,12 @@ def run_mta(kind, passed, failed):
                 case, only = case
                 if only != kind:
                     continue
-            name = "%s: %s" % (kind, case.__name__[5:])
-            try:
-                case(mta, d)
-                passed.append(name)
-                print("PASS: " + name, flush=True)
-            except Exception as e:      # noqa: BLE001 - report and go on
-                failed.append(name)
-                print("FAIL: %s\n    %s" % (name, str(e).replace("\n", "\n    ")), flush=True)
+            run_case("%s: %s" % (kind, case.__name__[5:]),
+                     lambda: case(mta, d), passed, failed)
     finally:
         mta.stop()
         d.stop()
-    log = d.log()
-    if re.search(r"AddressSanitizer|runtime error:|LeakSanitizer", log):
-        failed.append(kind + ": sanitizer report")
-        print("FAIL: %s: sanitizer report in the daemon log" % kind)
+    check_sanitizers(kind, d.log(), failed)
 
 
 def main():

@@ -231,20 +231,12 @@ def run(work, policy_only, cases, passed, failed):
     st.mta.start()
     try:
         for case in cases:
-            name = "%s: %s" % (st.name, case.__name__[5:])
-            try:
-                case(st)
-                passed.append(name)
-                print("PASS: " + name, flush=True)
-            except Exception as e:      # noqa: BLE001 - report and go on
-                failed.append(name)
-                print("FAIL: %s\n    %s" % (name, str(e).replace("\n", "\n    ")), flush=True)
+            e2e.run_case("%s: %s" % (st.name, case.__name__[5:]),
+                         lambda: case(st), passed, failed)
     finally:
         st.mta.stop()
         st.d.stop()
-    if re.search(r"AddressSanitizer|runtime error:|LeakSanitizer", st.d.log()):
-        failed.append(st.name + ": sanitizer report")
-        print("FAIL: %s: sanitizer report in the daemon log" % st.name)
+    e2e.check_sanitizers(st.name, st.d.log(), failed)
 
 
 def main():

@@ -25,7 +25,7 @@ def main():
     work = os.path.abspath(sys.argv[2])
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    failed = []
+    passed, failed = [], []
     d = e2e.Daemon(os.path.join(work, "daemon"), inet=False, policy=True)
     stats_port = e2e.free_port()
     d.write_config(e2e.BASE_CONFIG.replace(
@@ -45,14 +45,6 @@ def main():
     ctx.verify_mode = ssl.CERT_NONE
     d.start()
     mta.start()
-
-    def check(name, fn):
-        try:
-            fn()
-            print("PASS: tls: " + name, flush=True)
-        except Exception as e:      # noqa: BLE001 - report every case
-            failed.append(name)
-            print("FAIL: tls: %s\n    %s" % (name, str(e).replace("\n", "\n    ")), flush=True)
 
     def send(starttls, login):
         s = smtplib.SMTP("127.0.0.1", mta.port, timeout=30)
@@ -121,13 +113,14 @@ def main():
                          ("starttls and AUTH PLAIN", starttls_auth),
                          ("REQUIRETLS refused by Postfix itself", requiretls_refused_by_postfix),
                          ("counters by TLS version, cipher and mechanism", counters)]:
-            check(name, fn)
+            e2e.run_case("tls: " + name, fn, passed, failed)
     finally:
         mta.stop()
         d.stop()
         for pid in e2e.started:
             e2e.kill_pid(pid)
-    print("tls e2e: %d failed" % len(failed))
+    e2e.check_sanitizers("tls", d.log(), failed)
+    print("tls e2e: %d passed, %d failed" % (len(passed), len(failed)))
     sys.exit(1 if failed else 0)
 
 
