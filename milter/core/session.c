@@ -22,7 +22,9 @@
 static void
 set_queue_id(session_conn *c, const char *queue_id)
 {
-	if (queue_id != NULL && *queue_id != '\0') {
+	/* the MTA gives the same id at each stage: sanitized once */
+	if (queue_id != NULL && *queue_id != '\0'
+	    && strcmp(queue_id, c->msg.queue_id) != 0) {
 		/* the line's prefix: no space or quote can end it early */
 		session_sanitize_str(c->msg.queue_id, sizeof c->msg.queue_id, queue_id);
 		for (char *p = c->msg.queue_id; *p != '\0'; p++)

@@ -50,6 +50,15 @@ session_sanitize_text(char *dst, size_t max, const char *src)
 		session_sanitize(dst, max, src, len);
 		return;
 	}
+	/* the usual case, printable ASCII that fits, copied as it is */
+	while (n < len && (unsigned char)src[n] >= 0x20
+	       && (unsigned char)src[n] < 0x7f)
+		n++;
+	if (n == len && len < max) {
+		memcpy(dst, src != NULL ? src : "", len + 1);
+		return;
+	}
+	n = 0;
 	for (size_t i = 0; i < len;) {
 		gunichar u = g_utf8_get_char_validated(src + i, (gssize)(len - i));
 		bool valid = u != (gunichar)-1 && u != (gunichar)-2;
