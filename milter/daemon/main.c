@@ -474,6 +474,13 @@ main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	process_session_cap_init();
+	{
+		bool from_limit;
+		unsigned cap = process_session_cap(config, &from_limit);
+
+		log_msg(LOG_INFO, NULL, "at most %u milter sessions at once (%s)",
+			cap, from_limit ? "file descriptors" : "max_sessions");
+	}
 	if (!shutdown_signals_start(reload, cleanup, sock_path)) {
 		log_msg(LOG_ERR, NULL, "cannot start the signal thread");
 		return EX_OSERR;

@@ -27,6 +27,7 @@ import grp
 import os
 import pwd
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -189,7 +190,8 @@ def unit_service(path):
 def start_as_unit(unit, root, logfile):
     """Does what systemd does for this unit's start: the runtime and state
     directories for User/Group, each ExecStartPre ("+" as root, the others
-    as the unit's user), then ExecStart, with its umask and groups."""
+    as the unit's user), then ExecStart, with its umask, groups and
+    LimitNOFILE."""
     svc = unit_service(unit)
     user = svc["User"][0]
     group = svc["Group"][0]
@@ -210,6 +212,7 @@ def start_as_unit(unit, root, logfile):
         return [w.replace("/usr/sbin/", os.path.join(root, "usr/sbin/"))
                 if w.startswith("/usr/sbin/esmtp-milter") else w for w in words]
 
+    nofile = int(svc.get("LimitNOFILE", ["0"])[0])
     as_user = dict(user=pw.pw_uid, group=gid, extra_groups=groups, umask=umask)
     for line in svc.get("ExecStartPre", []):
         if line.startswith("+"):
@@ -217,8 +220,16 @@ def start_as_unit(unit, root, logfile):
         else:
             subprocess.run(argv(line), check=True, **as_user)
     log = open(logfile, "ab")
+    # LimitNOFILE, as far as this machine's own hard limit lets a test go
+    # (systemd itself could raise it; a container may not)
+    limit = min(nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+
+    def limits():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
     proc = subprocess.Popen(argv(svc["ExecStart"][0]), stdout=log, stderr=log,
-                            stdin=subprocess.DEVNULL, **as_user)
+                            stdin=subprocess.DEVNULL, preexec_fn=limits if nofile else None,
+                            **as_user)
+    proc.nofile = limit
     started.append(proc.pid)
     return proc
 
@@ -357,6 +368,12 @@ def inner(top, work):
     start = wait_maillog(r"esmtp-milter\[\d+\]: NOQUEUE: esmtp-milter \S+ starting on unix:"
                          + re.escape(SOCKET) + " with /etc/esmtp-milter.conf", "the start line")
     check("the start line is in " + MAILLOG, start is not None, maillog()[-2000:])
+    # the unit's LimitNOFILE (65536, or the machine's lower hard limit),
+    # less 64, less 2048 for the policy service
+    cap = wait_maillog(r"at most %d milter sessions at once \(file descriptors\)"
+                       % (daemon.nofile - 64 - 2048), "the session cap")
+    check("the unit's LimitNOFILE (%d here) gives the session cap" % daemon.nofile,
+          cap is not None, maillog()[-2000:])
 
     sessions()
 
