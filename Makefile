@@ -92,6 +92,7 @@ endef
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev
 CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
+              clang libclang-rt-14-dev \
               python3-prometheus-client \
               libsasl2-modules sasl2-bin groff-base man-db
 # postfix is installed with debconf's "No configuration": no system
@@ -119,7 +120,7 @@ define need_debs
 endef
 
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
-        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz run \
+        install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz-run fuzz run \
         tsan-tests prometheus-tests deb deb-tests \
         demo bench mutants layering doc-tests \
         install uninstall clean
@@ -188,7 +189,7 @@ check: deps-check
 	@# the bench's programs are built too, so that they do not rot
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
 	  $(BUILD)/null_filter $(BUILD)/milterload $(BUILD)/parse_bench layering \
-	  doc-tests unit unit-san tsan-tests fuzz-replay milter-tests \
+	  doc-tests unit unit-san tsan-tests fuzz-replay fuzz-run milter-tests \
 	  cli-tests install-tests stats-tests prometheus-tests deb-tests \
 	  deploy-tests e2e-tests
 
@@ -214,11 +215,19 @@ tsan-tests: $(BUILD)/tsan/stress
 	  $(BUILD)/tsan/stress
 
 # Fuzz targets (tests/fuzz): make check replays their seed corpora under
-# the sanitizers with gcc; make fuzz runs libFuzzer (clang) on each for
-# FUZZ_RUNS executions (10 million; about an hour for the three on one
-# core, README TESTS), starting from a copy of the seeds under build/.
+# the sanitizers with gcc (an input running over 10 s fails as a hang),
+# then runs libFuzzer (clang) on each for FUZZ_SECONDS; make fuzz runs
+# each for FUZZ_RUNS executions (10 million; about an hour for the three
+# on one core, README TESTS). Both start from a copy of the seeds under
+# build/fuzz, stop an input after FUZZ_TIMEOUT seconds (a hang is a
+# finding, not a wait for libFuzzer's default 20 minutes), and print the
+# path of any input that crashed, leaked or hung.
 FUZZ_TARGETS := session config policy
 FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?= 30
+FUZZ_TIMEOUT := 5
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE
 
 $(BUILD)/san/fuzz_%: $(SAN_CORE_OBJ) $(BUILD)/san/tests/fuzz/fuzz_%.o \
     $(BUILD)/san/tests/fuzz/replay.o
@@ -231,18 +240,36 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	    || exit 1; \
 	done
 
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(wildcard include/core/*.h) Makefile
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(CORE_CFLAGS) -o $@ $(CORE_SRC) $< $(UNIT_LIBS)
+
+# $(1): the libFuzzer option that ends each target's run
+define run_fuzzers
+	@for t in $(FUZZ_TARGETS); do \
+	  d=$(BUILD)/fuzz; mkdir -p $$d/corpus_$$t $$d/findings; \
+	  cp tests/fuzz/corpus/$$t/* $$d/corpus_$$t/; \
+	  echo "fuzz: $$t, $(1), -timeout=$(FUZZ_TIMEOUT)"; \
+	  if ! $$d/fuzz_$$t $(1) -timeout=$(FUZZ_TIMEOUT) -max_len=65536 \
+	      -artifact_prefix=$$d/findings/$$t- $$d/corpus_$$t \
+	      > $$d/$$t.log 2>&1; then \
+	    tail -n 60 $$d/$$t.log; \
+	    echo "fuzz: $$t found a problem; the input:" \
+	      $$(ls -t $$d/findings/$$t-* 2>/dev/null | head -n 1); \
+	    echo "fuzz: replay it with $$d/fuzz_$$t FILE; keep it as a seed in tests/fuzz/corpus/$$t once fixed"; \
+	    exit 1; \
+	  fi; \
+	  grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)' $$d/$$t.log | tail -n 2; \
+	done
+endef
+
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	$(call run_fuzzers,-max_total_time=$(FUZZ_SECONDS))
+
 fuzz: deps
 	$(call need_debs,clang libclang-rt-14-dev)
-	@mkdir -p $(BUILD)/fuzz
-	@for t in $(FUZZ_TARGETS); do \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
-	    -D_GNU_SOURCE $(CORE_CFLAGS) -o $(BUILD)/fuzz/fuzz_$$t \
-	    $(CORE_SRC) tests/fuzz/fuzz_$$t.c $(UNIT_LIBS) || exit 1; \
-	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
-	  cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus_$$t/; \
-	  $(BUILD)/fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) \
-	    -max_len=65536 $(BUILD)/fuzz/corpus_$$t || exit 1; \
-	done
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	$(call run_fuzzers,-runs=$(FUZZ_RUNS))
 
 milter-tests: $(BUILD)/san/esmtp-milter
 	PYTHON=$(PYTHON) tests/milter/run.sh $(BUILD)/san/esmtp-milter

@@ -463,7 +463,7 @@ check_rrvs(const char *value, size_t len, const char **why)
 	if (n == len)
 		return true;
 	return n + 2 == len && value[n] == ';'
-	       && strchr("CcRr", value[n + 1]) != NULL;
+	       && value[n + 1] != '\0' && strchr("CcRr", value[n + 1]) != NULL;
 }
 
 /* RFC 4405 4 (SUBMITTER) and RFC 5336 3.4 (ALT-ADDRESS): xtext mailbox. */

@@ -256,6 +256,21 @@ append_item(char *list, size_t size, const char *item)
 	g_strlcat(list, item, size);
 }
 
+/* The keyword a parameter is listed under: its registry spelling, or
+ * the client's sanitized; "?" for an empty one (" =x"), which has no
+ * spelling and must not make an empty item of a list. */
+static void
+log_keyword(char *kw, size_t size, const esmtp_param *p,
+	    const registry_entry *row)
+{
+	if (row != NULL)
+		g_strlcpy(kw, row->keyword, size);
+	else if (p->keyword_len == 0)
+		g_strlcpy(kw, "?", size);
+	else
+		session_sanitize(kw, size, p->keyword, p->keyword_len);
+}
+
 void
 session_log_param(session_msg *m, const esmtp_param *p,
 		  const registry_entry *row)
@@ -265,9 +280,7 @@ session_log_param(session_msg *m, const esmtp_param *p,
 
 	if (used > 0 && g_str_has_suffix(m->params, "..."))
 		return;
-	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
-	if (row != NULL)
-		g_strlcpy(kw, row->keyword, sizeof kw);
+	log_keyword(kw, sizeof kw, p, row);
 	if (row != NULL && p->value != NULL
 	    && row->log_value) {
 		char val[16];
@@ -288,25 +301,24 @@ session_log_rcpt_param(session_msg *m, const esmtp_param *p,
 {
 	char kw[40];
 	size_t n;
-	const char *q = m->rcpt_params;
 
 	if (m->rcpt_params[0] != '\0' && g_str_has_suffix(m->rcpt_params, "..."))
 		return;
-	session_sanitize(kw, sizeof kw, p->keyword, p->keyword_len);
-	if (row != NULL)
-		g_strlcpy(kw, row->keyword, sizeof kw);
+	log_keyword(kw, sizeof kw, p, row);
 	for (char *c = kw; *c != '\0'; c++)
 		if (!g_ascii_isalnum(*c) && *c != '-')
 			*c = '?';	/* a keyword only: nothing to quote */
 		else
 			*c = g_ascii_toupper(*c);
-	/* each keyword once, whatever the number of recipients */
+	/* each keyword once, whatever the number of recipients: the list
+	 * is walked item by item, each step past a comma or to the end */
 	n = strlen(kw);
-	while ((q = strstr(q, kw)) != NULL) {
-		if ((q == m->rcpt_params || q[-1] == ',')
-		    && (q[n] == '\0' || q[n] == ','))
+	for (const char *item = m->rcpt_params; *item != '\0';) {
+		const char *end = strchrnul(item, ',');
+
+		if ((size_t)(end - item) == n && memcmp(item, kw, n) == 0)
 			return;
-		q += n;
+		item = *end == ',' ? end + 1 : end;
 	}
 	append_item(m->rcpt_params, sizeof m->rcpt_params, kw);
 }

@@ -345,8 +345,13 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 		report_human_count(stats_get(&one.counters.verdicts[VERDICT_REJECT]),
 				   c, sizeof c);
 		report_human_count(violations, d, sizeof d);
-		g_string_append_printf(out, "  %-40.40s %8s %12s %8s %10s\n",
-				       names[i], a, b, c, d);
+		/* a longer source stands whole on a line of its own, its
+		   figures under the column heads (as df(1) does) */
+		if (strlen(names[i]) > 40)
+			g_string_append_printf(out, "  %s\n", names[i]);
+		g_string_append_printf(out, "  %-40s %8s %12s %8s %10s\n",
+				       strlen(names[i]) > 40 ? "" : names[i],
+				       a, b, c, d);
 		report_free(&one);
 	}
 	return true;

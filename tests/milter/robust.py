@@ -157,13 +157,33 @@ def case_no_negotiate(c):
     pass
 
 
+def case_empty_keyword(c):
+    """A parameter with an empty keyword ("=x") after others, on MAIL and
+    on RCPT: refused within a second, and other sessions are served while
+    this one is still open (it once spun a worker for ever)."""
+    assert c.ask(b"C", b"client\x004\x00\x19" + b"192.0.2.9\0")[0] == b"c"
+    assert c.ask(b"H", b"client.example\0")[0] == b"c"
+    c.send(b"D", b"M" + args(b"{r}", b"ESMTP", b"i", b"EMPTYKW"))
+    c.s.settimeout(1)
+    cmd, data = c.ask(b"M", args(b"<a@example.org>", b"SIZE=100", b"=x"))
+    assert cmd == b"y" and data.startswith(b"501 5.5.4 "), (cmd, data)
+    assert c.ask(b"M", args(b"<a@example.org>", b"SIZE=100"))[0] == b"c"
+    assert c.ask(b"R", args(b"<b@example.net>", b"NOTIFY=NEVER"))[0] == b"c"
+    cmd, data = c.ask(b"R", args(b"<c@example.net>", b"=x"))
+    assert cmd == b"y" and data.startswith(b"501 5.5.4 "), (cmd, data)
+    assert c.ask(b"R", args(b"<d@example.net>", b"NOTIFY=NEVER", b"=x"))[0] == b"y"
+    c.s.settimeout(10)
+    honest(1000)
+    expect_line(b"HONEST1000: client=honest.example[192.0.2.9] greeting=ehlo")
+
+
 CASES = [
     case_rcpt_before_mail, case_eom_alone, case_body_before_mail,
     case_empty_mail, case_unterminated_args, case_thousands_of_params,
     case_huge_param, case_long_param, case_raw_8bit, case_cut_mid_message,
     case_huge_length, case_zero_length, case_unknown_packet,
     case_header_without_nul, case_bad_connect, case_odd_macros,
-    case_unknown_command,
+    case_unknown_command, case_empty_keyword,
 ]
 
 

@@ -450,6 +450,17 @@ def test_report_many_sources():
                           capture_output=True, text=True, check=True).stdout
     assert "2 instances merged" in text and "\nInstances\n" in text, text[:600]
     assert text.count(golden) == 2
+    # a source longer than the column is named whole, its figures below
+    far = os.path.join(WORK, "a-rather-long-directory-name-for-a-checkout",
+                       "esmtp-milter", "var", "lib", "state.json")
+    os.makedirs(os.path.dirname(far), exist_ok=True)
+    shutil.copy(golden, far)
+    text = subprocess.run([REPORT, "--state", far, "--state", far],
+                          capture_output=True, text=True, check=True).stdout
+    rows = text.split("\nInstances\n", 1)[1].splitlines()
+    assert rows[1] == rows[3] == "  " + far, rows[:5]
+    assert rows[2] == rows[4] and rows[2].startswith(" " * 43), rows[:5]
+    assert rows[2].split() == ["15.0k", "18.0k", "170", "626"], rows[:5]
     bad = os.path.join(WORK, "bad-many.json")
     with open(bad, "w") as f:
         f.write('{"version": 1, "transactions": "many"}')

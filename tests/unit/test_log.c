@@ -188,6 +188,42 @@ START_TEST(test_rcpt_params)
 }
 END_TEST
 
+/* A parameter with an empty keyword ("=x") after others, on MAIL and
+ * on RCPT: listed as "?", and the walk over the list ends (it once
+ * looped for ever on the empty needle). CK_FORK's timeout fails a hang. */
+START_TEST(test_empty_keyword)
+{
+	esmtp_config *cfg = config_new_defaults();
+	session_conn c;
+	session_result res;
+	char from[] = "<a@example.org>", r1[] = "<b@example.net>", r2[] = "<c@example.net>";
+	char size[] = "SIZE=100", n1[] = "NOTIFY=NEVER", e1[] = "=x", e2[] = "=x";
+	char *mail_argv[] = {from, size, e1, NULL};
+	char *rcpt1[] = {r1, n1, NULL}, *rcpt2[] = {r2, e2, NULL};
+	session_macros m = {.protocol = "ESMTP"};
+	GPtrArray *kv;
+	unsigned count;
+
+	lines = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		cfg->actions[r] = ACTION_LOG;
+	session_init(&c, cfg, NULL, capture, NULL);
+	session_mail(&c, mail_argv, &m, &res);
+	session_rcpt(&c, rcpt1, NULL, &res);
+	session_rcpt(&c, rcpt2, NULL, &res);
+	session_abort(&c);
+	session_close(&c);
+	ck_assert_uint_ge(lines->len, 1);
+	kv = parse_fields(g_ptr_array_index(lines, lines->len - 1));
+	ck_assert_str_eq(field(kv, "params", &count), "SIZE,?");
+	ck_assert_str_eq(field(kv, "rcpt_params", &count), "NOTIFY,?");
+	ck_assert_str_eq(field(kv, "rcpts", &count), "2");
+	g_ptr_array_unref(kv);
+	g_ptr_array_unref(lines);
+	config_unref(cfg);
+}
+END_TEST
+
 /* The longest values there can be: every line still ends in its last field. */
 START_TEST(test_bounded)
 {
@@ -247,6 +283,7 @@ log_suite(void)
 	tcase_add_test(t, test_value_and_text);
 	tcase_add_test(t, test_bounded);
 	tcase_add_test(t, test_rcpt_params);
+	tcase_add_test(t, test_empty_keyword);
 	suite_add_tcase(s, t);
 	return s;
 }
