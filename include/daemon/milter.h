@@ -7,9 +7,29 @@
 #ifndef ESMTP_MILTER_H
 #define ESMTP_MILTER_H
 
+#include <stdbool.h>
+#include <string.h>
 #include <libmilter/mfapi.h>
 
 extern struct smfiDesc milter_desc;
+
+/*
+ * The stages the daemon never answers, negotiated as "no reply" on a
+ * unix socket only: over TCP an MTA's next small packet would wait for
+ * the filter's delayed acknowledgement of the unanswered one (40 ms on
+ * Linux; tcp_session.h), so there every stage is answered. make bench's
+ * do-nothing filter follows the same rule.
+ */
+#define MILTER_NO_REPLY_STAGES (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_UNKN \
+				| SMFIP_NR_DATA | SMFIP_NR_EOH | SMFIP_NR_HDR \
+				| SMFIP_NR_BODY)
+
+/* Whether a libmilter socket spec is TCP (inet:PORT@HOST, inet6:...). */
+static inline bool
+milter_socket_is_tcp(const char *spec)
+{
+	return strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0;
+}
 
 /*
  * The macros the daemon asks the MTA for at each stage (smfi_setsymlist):

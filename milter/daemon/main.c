@@ -31,6 +31,7 @@
 #include "policy_server.h"
 #include "shutdown.h"
 #include "sockets.h"
+#include "tcp_session.h"
 #include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
@@ -411,6 +412,11 @@ main(int argc, char **argv)
 		return EX_NOUSER;
 
 	raise_open_files();
+	if (milter_socket_is_tcp(config->socket)) {
+		long max_fd = sysconf(_SC_OPEN_MAX);
+
+		tcp_session_enable(max_fd > 0 ? (size_t)max_fd : 65536);
+	}
 	sock_path = unix_socket_path(config->socket);
 	if (sock_path != NULL && !clear_stale_socket(sock_path))
 		return EX_UNAVAILABLE;

@@ -1,8 +1,9 @@
 /*
  * libmilter callbacks. Each one finds (or creates) the connection context,
  * hands the callback's data to the session core and turns its result into
- * a milter reply. Stages that never reply are negotiated as SMFIP_NR_*,
- * and the headers and body are asked for only when a rule needs them.
+ * a milter reply. Stages that never reply are negotiated as SMFIP_NR_* on
+ * a unix socket (milter.h says why not over TCP), and the headers and
+ * body are asked for only when a rule needs them.
  */
 #include "milter.h"
 
@@ -16,6 +17,7 @@
 #include "process.h"
 #include "session.h"
 #include "shutdown.h"
+#include "tcp_session.h"
 
 #define POLICY_HEADER "X-ESMTP-Policy"
 
@@ -178,9 +180,9 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_TEMPFAIL;
 	config = mc->session.config;
 
-	/* no reply where the daemon never answers; libmilter fakes these */
-	proto = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_UNKN | SMFIP_NR_DATA
-		| SMFIP_NR_EOH | SMFIP_NR_HDR | SMFIP_NR_BODY;
+	/* no reply where the daemon never answers (libmilter fakes these),
+	   on a unix socket: over TCP it would stall the MTA */
+	proto = tcp_session_enabled() ? 0 : MILTER_NO_REPLY_STAGES;
 	proto |= f1 & (SMFIP_NODATA | SMFIP_NOEOH);
 	if (!config_needs_content(config))
 		proto |= f1 & (SMFIP_NOHDRS | SMFIP_NOBODY);

@@ -43,6 +43,7 @@ NULL = os.path.join(BUILD, "null_filter")
 LOAD = os.path.join(BUILD, "milterload")
 PARSE = os.path.join(BUILD, "parse_bench")
 sys.path.insert(0, os.path.join(TOP, "tests/e2e"))
+sys.path.insert(0, os.path.join(TOP, "tests/bench"))
 
 BASE_CONF = "[milter]\ntrusted_networks =\n[stats]\nlisten =\n"
 ENVELOPE_CONF = BASE_CONF + "[actions]\nsize_overrun = ignore\n" \
@@ -338,14 +339,15 @@ def policy_raw(work):
           % (n / secs, cpu_us, rss, "" if cpu_us < 100 else "   <- missed"))
 
 
-def postfix_run(work, name, messages):
+def postfix_run(work, name, messages, transport="unix", connections=10):
     """One smtp-source run through a fresh private Postfix with this
     milter (or none) and the policy service (or not): messages a second,
     filter CPU and switches each."""
     import e2e
+    import latency
     pw = tempfile.mkdtemp(prefix="pf.", dir=work)
     os.chmod(pw, 0o755)
-    sock = "unix:" + os.path.join(pw, "milter.sock")
+    sock = latency.socket_spec(transport, pw)
     policy = "unix:" + os.path.join(pw, "policy.sock")
     uses_policy = name in ("esmtp-milter policy-only", "esmtp-milter + policy")
     uses_milter = name not in ("no filter", "esmtp-milter policy-only")
@@ -359,7 +361,7 @@ def postfix_run(work, name, messages):
     elif name != "no filter":
         f = null("full", sock)
     if f is not None:
-        os.chmod(sock[5:], 0o666)
+        latency.wait_listening(sock)
         if uses_policy:
             os.chmod(policy[5:], 0o666)
 
@@ -373,7 +375,7 @@ def postfix_run(work, name, messages):
         subprocess.run(["postconf", "-c", mta.confdir, "-e", "smtpd_recipient_restrictions=",
                         "smtpd_end_of_data_restrictions="], check=True)
     mta.start()
-    source = ["/usr/sbin/smtp-source", "-s", "10", "-l", "10240", "-f", "a@example.net",
+    source = ["/usr/sbin/smtp-source", "-s", str(connections), "-l", "10240", "-f", "a@example.net",
               "-t", "b@example.org", "127.0.0.1:%d" % mta.port]
     try:
         subprocess.run(source[:1] + ["-m", "50"] + source[1:], check=True,
@@ -457,6 +459,8 @@ def main():
         concurrency(work)
         if not QUICK:
             postfix(work)
+        import latency
+        latency.run(work, sys.modules[__name__])
     finally:
         for pid in started:
             try:

@@ -1,8 +1,9 @@
 /*
  * The yardstick for make bench: a libmilter filter that does nothing but
  * answer, negotiating exactly what esmtp-milter negotiates (the same
- * SMFIP_NR_* and SMFIP_NO* flags, the same macro lists), so that the
- * difference is the daemon's own work. "full": headers and body, as
+ * SMFIP_NR_* and SMFIP_NO* flags, no SMFIP_NR_* over TCP, the same macro
+ * lists), so that the difference is the daemon's own work; unlike the
+ * daemon, it leaves its TCP sockets as libmilter makes them. "full": headers and body, as
  * esmtp-milter with its default rules; "envelope": neither, as
  * esmtp-milter with the end-of-message rules set to ignore.
  */
@@ -26,13 +27,23 @@ cont_args(SMFICTX *ctx, char **argv)
 	return cont(ctx);
 }
 
+static int envelope_only;
+static bool tcp;
+
+/* what an unanswered stage returns: a reply over TCP (see milter.h) */
+static sfsistat
+no_reply(void)
+{
+	return tcp ? SMFIS_CONTINUE : SMFIS_NOREPLY;
+}
+
 static sfsistat
 noreply_header(SMFICTX *ctx, char *name, char *value)
 {
 	(void)ctx;
 	(void)name;
 	(void)value;
-	return SMFIS_NOREPLY;
+	return no_reply();
 }
 
 static sfsistat
@@ -41,7 +52,7 @@ noreply_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	(void)ctx;
 	(void)data;
 	(void)len;
-	return SMFIS_NOREPLY;
+	return no_reply();
 }
 
 static sfsistat
@@ -50,7 +61,7 @@ noreply_connect(SMFICTX *ctx, char *host, struct sockaddr *addr)
 	(void)ctx;
 	(void)host;
 	(void)addr;
-	return SMFIS_NOREPLY;
+	return no_reply();
 }
 
 static sfsistat
@@ -58,10 +69,8 @@ noreply_helo(SMFICTX *ctx, char *name)
 {
 	(void)ctx;
 	(void)name;
-	return SMFIS_NOREPLY;
+	return no_reply();
 }
-
-static int envelope_only;
 
 static sfsistat
 negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
@@ -71,8 +80,7 @@ negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	(void)f2;
 	(void)f3;
 	*pf0 = 0;
-	*pf1 = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY
-	       | SMFIP_NR_UNKN | SMFIP_NR_DATA | SMFIP_NR_EOH
+	*pf1 = (tcp ? 0 : MILTER_NO_REPLY_STAGES)
 	       | (f1 & (SMFIP_NODATA | SMFIP_NOEOH));
 	*pf1 |= envelope_only ? f1 & (SMFIP_NOHDRS | SMFIP_NOBODY)
 			      : f1 & SMFIP_HDR_LEADSPC;
@@ -113,6 +121,7 @@ main(int argc, char **argv)
 		return 64;
 	}
 	envelope_only = argc == 3 && strcmp(argv[2], "envelope") == 0;
+	tcp = milter_socket_is_tcp(argv[1]);
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn(argv[1]) != MI_SUCCESS
 	    || smfi_opensocket(1) != MI_SUCCESS)
 		return 69;

@@ -261,6 +261,16 @@ def message(body=b"hello\r\n", headers=None):
     return b"\r\n".join(hdrs) + b"\r\n\r\n" + body
 
 
+def postfix_socket(spec):
+    """A daemon socket as Postfix names it: libmilter's inet:PORT@HOST and
+    inet6:PORT@ADDR are Postfix's inet:HOST:PORT and inet:[ADDR]:PORT."""
+    m = re.match(r"inet(6?):(\d+)@\[?([^\]]*)\]?$", spec)
+    if not m:
+        return spec
+    host = "[%s]" % m.group(3) if m.group(1) else m.group(3)
+    return "inet:%s:%s" % (host, m.group(2))
+
+
 class Postfix:
     """A private Postfix with contrib/postfix/main.cf as it is: the milter
     and the policy service both attached, so the daemon learns HELO or
@@ -278,8 +288,9 @@ class Postfix:
         self.maillog = os.path.join(workdir, "maillog")
         with open(os.path.join(TOP, "contrib/postfix/main.cf")) as f:
             snippet = f.read().replace(
-                "unix:/esmtp-milter/esmtp-milter.sock", daemon.socket)
-        snippet = snippet.replace("unix:esmtp-milter/policy.sock", daemon.policy or "")
+                "unix:/esmtp-milter/esmtp-milter.sock", postfix_socket(daemon.socket))
+        snippet = snippet.replace("unix:esmtp-milter/policy.sock",
+                                  postfix_socket(daemon.policy or ""))
         with open(os.path.join(conf, "main.cf"), "w") as f:
             f.write("""\
 compatibility_level = 3.6
@@ -288,7 +299,7 @@ data_directory = {d}/data
 mail_owner = postfix
 setgid_group = postdrop
 inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+inet_protocols = all
 myhostname = mx.test.example
 mydomain = test.example
 mydestination =

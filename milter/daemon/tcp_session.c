@@ -1,0 +1,119 @@
+/*
+ * TCP_NODELAY and TCP_QUICKACK on the milter sessions over TCP (see
+ * tcp_session.h for why). The sessions are marked in a bitmap by
+ * descriptor when accept() returns them; writev() looks its descriptor
+ * up there, one load, and only a marked one costs a system call. A
+ * descriptor reused by something else after its session closed loses
+ * its mark at its next accept() by libmilter, or at the first
+ * setsockopt() that fails on it.
+ */
+#include "tcp_session.h"
+
+#include <dlfcn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define MARKS_MAX ((size_t)1 << 20)	/* a bitmap of 128 KiB at most */
+
+typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
+typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
+
+static _Atomic uint64_t *marks;
+static size_t nmarks;		/* descriptors the bitmap covers */
+
+int accept(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt);
+
+void
+tcp_session_enable(size_t max_fd)
+{
+	if (marks != NULL)
+		return;
+	if (max_fd > MARKS_MAX)
+		max_fd = MARKS_MAX;
+	marks = calloc((max_fd + 63) / 64, sizeof *marks);
+	if (marks != NULL)
+		nmarks = max_fd;
+}
+
+bool
+tcp_session_enabled(void)
+{
+	return marks != NULL;
+}
+
+static void
+mark(int fd, bool on)
+{
+	uint64_t bit = (uint64_t)1 << (fd % 64);
+
+	if (fd < 0 || (size_t)fd >= nmarks)
+		return;
+	if (on)
+		atomic_fetch_or_explicit(&marks[fd / 64], bit, memory_order_relaxed);
+	else
+		atomic_fetch_and_explicit(&marks[fd / 64], ~bit, memory_order_relaxed);
+}
+
+static bool
+marked(int fd)
+{
+	return fd >= 0 && (size_t)fd < nmarks
+	       && (atomic_load_explicit(&marks[fd / 64], memory_order_relaxed)
+		   >> (fd % 64) & 1);
+}
+
+static bool
+set_option(int fd, int option)
+{
+	int on = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, option, &on, sizeof on) == 0;
+}
+
+int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	static _Atomic(accept_fn) real;
+	accept_fn next = atomic_load_explicit(&real, memory_order_relaxed);
+	int s;
+	int domain = 0;
+	socklen_t dlen = sizeof domain;
+
+	if (next == NULL) {
+		next = (accept_fn)dlsym(RTLD_NEXT, "accept");
+		atomic_store_explicit(&real, next, memory_order_relaxed);
+	}
+	s = next(fd, addr, len);
+	if (s < 0 || marks == NULL)
+		return s;
+	if (getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0
+	    && (domain == AF_INET || domain == AF_INET6))
+		mark(s, set_option(s, TCP_NODELAY));
+	else
+		mark(s, false);
+	return s;
+}
+
+ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	static _Atomic(writev_fn) real;
+	writev_fn next = atomic_load_explicit(&real, memory_order_relaxed);
+	ssize_t n;
+
+	if (next == NULL) {
+		next = (writev_fn)dlsym(RTLD_NEXT, "writev");
+		atomic_store_explicit(&real, next, memory_order_relaxed);
+	}
+	n = next(fd, iov, iovcnt);
+	/* a reply is out: acknowledge what the MTA sends next at once */
+	if (n > 0 && marked(fd) && !set_option(fd, TCP_QUICKACK))
+		mark(fd, false);
+	return n;
+}
