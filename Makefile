@@ -339,8 +339,10 @@ prometheus-tests: esmtp-milter
 	  $(PYTHON) tests/prometheus/fleet.py ./esmtp-milter $(BUILD)/prometheus "$$d/w" && \
 	  rm -rf "$$d"
 
-# A private Postfix and an unpacked Sendmail on loopback; needs root (the
-# MTAs change user) and the Debian archive (Sendmail's packages).
+# A private Postfix and an unpacked Sendmail on loopback, the milter on
+# unix, inet and inet6 sockets (tcp.py: also two Postfix instances sharing
+# one daemon); needs root (the MTAs change user) and the Debian archive
+# (Sendmail's packages).
 e2e-tests: $(BUILD)/san/esmtp-milter
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "e2e-tests need root: Postfix and Sendmail switch users"; exit 1; fi
@@ -349,6 +351,7 @@ e2e-tests: $(BUILD)/san/esmtp-milter
 	  $(PYTHON) tests/e2e/e2e.py $(BUILD)/san/esmtp-milter "$$d" && \
 	  $(PYTHON) tests/e2e/policy.py $(BUILD)/san/esmtp-milter "$$d/policy" && \
 	  $(PYTHON) tests/e2e/tls.py $(BUILD)/san/esmtp-milter "$$d/tls" && \
+	  $(PYTHON) tests/e2e/tcp.py $(BUILD)/san/esmtp-milter "$$d/tcp" && \
 	  rm -rf "$$d"
 
 # The README's deployment on a stock Debian Postfix, in private mount and

@@ -24,7 +24,7 @@ typedef enum {
 	POLICY_BAD_LINE,	/* a line without "=" or with an empty name */
 	POLICY_NUL,		/* a NUL octet */
 	POLICY_DUPLICATE,	/* an attribute this service reads, twice */
-	POLICY_BAD_NUMBER,	/* size or client_port is not a number */
+	POLICY_BAD_NUMBER,	/* size, client_port, server_port or recipient_count is not a number */
 	POLICY_NO_CLIENT,	/* no client_address */
 	POLICY_TOO_LONG,	/* no empty line within POLICY_REQUEST_MAX */
 	POLICY_STATUS_COUNT
@@ -63,6 +63,7 @@ typedef struct {
 	policy_state state;
 	guint64 size_value;
 	guint port_value;
+	guint server_port_value;
 	guint recipient_count_value;
 	unsigned attributes;
 } policy_request;

@@ -33,12 +33,13 @@ milter_socket_is_tcp(const char *spec)
 
 /*
  * The macros the daemon asks the MTA for at each stage (smfi_setsymlist):
- * the client's and the daemon's addresses and the MTA's version at
- * connect, the TLS state at HELO (the EHLO after STARTTLS brings it), the
+ * the client's address, the address and port the client reached (which
+ * tell one MTA's sessions from another's for the policy service's
+ * greeting) and the MTA's version at connect, the TLS state at HELO (the EHLO after STARTTLS brings it), the
  * queue id, {r}, the SMTP AUTH facts and the TLS state again at MAIL, the
  * queue id after. make bench's do-nothing filter asks for the same.
  */
-#define MILTER_MACROS_CONNECT "{client_addr} {daemon_addr} v"
+#define MILTER_MACROS_CONNECT "{client_addr} {daemon_addr} {daemon_port} v"
 #define MILTER_MACROS_HELO "{tls_version} {cipher} {cipher_bits}"
 #define MILTER_MACROS_MAIL "i {r} {auth_type} {auth_authen} {tls_version} {cipher_bits}"
 #define MILTER_MACROS_RCPT "i"

@@ -267,17 +267,22 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 {
 	greeting_type g = greeting_of(req->protocol_name);
 	policy_session *ps;
-	net_addr addr;
+	session_endpoints ends = {.client_port = req->port_value};
+	const net_addr *addr = &ends.client;
 
 	if (pe->stats != NULL)
 		stats_add(&pe->stats->policy_requests[req->state], 1);
-	if (!net_addr_parse(req->client_address, &addr))
-		memset(&addr, 0, sizeof addr);
-	if (session_link_tell(pe->links, &addr, req->port_value, g)) {
+	if (!net_addr_parse(req->client_address, &ends.client))
+		memset(&ends.client, 0, sizeof ends.client);
+	if (net_addr_parse(req->server_address, &ends.server))
+		ends.server_port = req->server_port_value;
+	else
+		memset(&ends.server, 0, sizeof ends.server);
+	if (session_link_tell(pe->links, &ends, g)) {
 		reply_dunno(reply, len);
 		return;
 	}
-	ps = session_for(pe, config, req, &addr, now);
+	ps = session_for(pe, config, req, addr, now);
 	if (ps == NULL) {
 		g_strlcpy(reply, "action=DEFER esmtp-milter is out of memory\n\n",
 			  len);

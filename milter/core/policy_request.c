@@ -79,6 +79,9 @@ finish(policy_request *r)
 	if (!number(r->client_port, 65535, &n))
 		return POLICY_BAD_NUMBER;
 	r->port_value = (guint)n;
+	if (!number(r->server_port, 65535, &n))
+		return POLICY_BAD_NUMBER;
+	r->server_port_value = (guint)n;
 	if (!number(r->recipient_count, G_MAXUINT, &n))
 		return POLICY_BAD_NUMBER;
 	r->recipient_count_value = (guint)n;
@@ -141,7 +144,7 @@ policy_status_text(policy_status s)
 		[POLICY_BAD_LINE] = "a line is not name=value",
 		[POLICY_NUL] = "a NUL octet",
 		[POLICY_DUPLICATE] = "an attribute given twice",
-		[POLICY_BAD_NUMBER] = "size, client_port or recipient_count is not a number",
+		[POLICY_BAD_NUMBER] = "size, client_port, server_port or recipient_count is not a number",
 		[POLICY_NO_CLIENT] = "no client_address",
 		[POLICY_TOO_LONG] = "no empty line within "
 			G_STRINGIFY(POLICY_REQUEST_MAX) " octets",

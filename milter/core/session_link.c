@@ -1,7 +1,9 @@
 /*
- * The milter sessions open now, by client address and port, for the
- * policy service to find. Two sessions with the same address and port at
- * once (the same client port towards two listeners) are both told.
+ * The milter sessions open now, hashed by client address and port, for
+ * the policy service to find. Sessions with the same client address and
+ * port at once (the same client port towards two listeners) share a
+ * chain, and the MTA's address and port tell them apart where both
+ * sides know them (session_link.h).
  */
 #include "session_link.h"
 
@@ -14,6 +16,8 @@
 struct session_link {
 	net_addr client;
 	unsigned port;
+	net_addr server;	/* the MTA's end: not part of the hash key */
+	unsigned server_port;
 	atomic_int greeting;
 	session_link *next;	/* same address and port */
 	session_links *links;
@@ -67,25 +71,40 @@ session_links_free(session_links *ls)
 }
 
 static void
-key_of(session_link *key, const net_addr *client, unsigned port)
+key_of(session_link *key, const session_endpoints *e)
 {
 	memset(key, 0, sizeof *key);
-	key->client.family = client->family;
-	memcpy(key->client.addr, client->addr, sizeof key->client.addr);
-	key->port = port;
+	key->client.family = e->client.family;
+	memcpy(key->client.addr, e->client.addr, sizeof key->client.addr);
+	key->port = e->client_port;
+}
+
+/* The same MTA, or one side does not know which. */
+static bool
+same_server(const session_link *l, const session_endpoints *e)
+{
+	if (l->server.family == 0 || e->server.family == 0)
+		return true;
+	return l->server.family == e->server.family
+	       && memcmp(l->server.addr, e->server.addr,
+			 sizeof l->server.addr) == 0
+	       && (l->server_port == 0 || e->server_port == 0
+		   || l->server_port == e->server_port);
 }
 
 session_link *
-session_link_add(session_links *ls, const net_addr *client, unsigned port)
+session_link_add(session_links *ls, const session_endpoints *e)
 {
 	session_link *l, *head;
 
-	if (ls == NULL || client == NULL || client->family == 0)
+	if (ls == NULL || e == NULL || e->client.family == 0)
 		return NULL;
 	l = g_try_new0(session_link, 1);
 	if (l == NULL)
 		return NULL;
-	key_of(l, client, port);
+	key_of(l, e);
+	l->server = e->server;
+	l->server_port = e->server_port;
 	atomic_init(&l->greeting, GREETING_UNKNOWN);
 	l->links = ls;
 	core_lock(&ls->lock);
@@ -145,23 +164,27 @@ session_link_forget(session_link *l)
 }
 
 bool
-session_link_tell(session_links *ls, const net_addr *client, unsigned port,
+session_link_tell(session_links *ls, const session_endpoints *e,
 		  greeting_type g)
 {
 	session_link key;
-	session_link *head;
+	bool found = false;
 
-	if (ls == NULL || client->family == 0)
+	if (ls == NULL || e->client.family == 0)
 		return false;
-	key_of(&key, client, port);
+	key_of(&key, e);
 	core_lock(&ls->lock);
-	head = g_hash_table_lookup(ls->table, &key);
-	for (session_link *p = head; p != NULL; p = p->next)
+	for (session_link *p = g_hash_table_lookup(ls->table, &key); p != NULL;
+	     p = p->next) {
+		if (!same_server(p, e))
+			continue;
+		found = true;
 		if (g != GREETING_UNKNOWN)
 			atomic_store_explicit(&p->greeting, g,
 					      memory_order_release);
+	}
 	core_unlock(&ls->lock);
-	return head != NULL;
+	return found;
 }
 
 unsigned

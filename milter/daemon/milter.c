@@ -259,6 +259,23 @@ address_from_sockaddr(const struct sockaddr *sa, net_addr *addr,
 	}
 }
 
+/* The MTA's end of the SMTP session, where the MTA says it. */
+static void
+mta_end(SMFICTX *ctx, session_endpoints *e)
+{
+	const char *addr = macro(ctx, "{daemon_addr}");
+	const char *port = macro(ctx, "{daemon_port}");
+	guint64 n;
+
+	if (addr == NULL || !net_addr_parse(addr, &e->server)) {
+		memset(&e->server, 0, sizeof e->server);
+		return;
+	}
+	if (port != NULL
+	    && g_ascii_string_to_unsigned(port, 10, 1, 65535, &n, NULL))
+		e->server_port = (unsigned)n;
+}
+
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 {
@@ -275,9 +292,13 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		session_connect(&mc->session, hostname,
 				addr.family != 0 ? &addr : NULL,
 				text[0] != '\0' ? text : NULL);
-		if (mc->link == NULL)
-			mc->link = session_link_add(process_links(), &addr,
-						    port);
+		if (mc->link == NULL && process_links() != NULL) {
+			session_endpoints ends = {.client = addr,
+						  .client_port = port};
+
+			mta_end(ctx, &ends);
+			mc->link = session_link_add(process_links(), &ends);
+		}
 	} else {
 		/* Sendmail -bs: no address, perhaps {client_addr} */
 		const char *ca = macro(ctx, "{client_addr}");

@@ -66,9 +66,9 @@ def wait_for(pred, what, timeout=10.0):
     raise AssertionError("timed out waiting for " + what)
 
 
-def port_open(port):
+def port_open(port, host="127.0.0.1"):
     try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        socket.create_connection((host, port), 0.2).close()
         return True
     except OSError:
         return False
@@ -117,15 +117,24 @@ class Daemon:
     directories such as /tmp)."""
 
     def __init__(self, workdir, inet, policy=False):
+        """inet: False (a unix socket), True or "inet" (127.0.0.1), or
+        "inet6" (::1); policy: False, True (a unix socket beside the
+        milter's) or "inet" (127.0.0.1)."""
         self.dir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.conf = os.path.join(workdir, "esmtp-milter.conf")
         self.logfile = os.path.join(workdir, "daemon.log")
         self.port = free_port() if inet else None
+        self.v6 = inet == "inet6"
         self.path = None if inet else os.path.join(workdir, "esmtp-milter.sock")
-        self.socket = ("inet:%d@127.0.0.1" % self.port) if inet else "unix:" + self.path
-        # the Postfix policy service, next to the milter socket
-        self.policy = "unix:" + os.path.join(workdir, "policy.sock") if policy else None
+        if not inet:
+            self.socket = "unix:" + self.path
+        else:
+            self.socket = ("inet6:%d@::1" if self.v6 else "inet:%d@127.0.0.1") % self.port
+        if policy == "inet":
+            self.policy = "inet:%d@127.0.0.1" % free_port()
+        else:
+            self.policy = "unix:" + os.path.join(workdir, "policy.sock") if policy else None
         self.proc = None
         self.write_config(BASE_CONFIG)
 
@@ -148,7 +157,7 @@ class Daemon:
 
     def listening(self):
         if self.port is not None:
-            return port_open(self.port)
+            return port_open(self.port, "::1" if self.v6 else "127.0.0.1")
         try:
             s = socket.socket(socket.AF_UNIX)
             s.connect(self.path)
@@ -198,10 +207,18 @@ class SMTP:
     """A plain SMTP client that waits for every reply (Sendmail refuses
     pipelined commands before the greeting and DATA replies)."""
 
-    def __init__(self, port, source=None):
-        self.s = socket.create_connection(
-            ("127.0.0.1", port), 20,
-            source_address=(source, 0) if source else None)
+    def __init__(self, port, source=None, source_port=0):
+        if source_port:
+            # the same source port towards several servers at once
+            self.s = socket.socket()
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.s.bind((source or "127.0.0.1", source_port))
+            self.s.settimeout(20)
+            self.s.connect(("127.0.0.1", port))
+        else:
+            self.s = socket.create_connection(
+                ("127.0.0.1", port), 20,
+                source_address=(source, 0) if source else None)
         self.s.settimeout(60)
         self.buf = b""
         self.greeting = self.reply()

@@ -104,7 +104,7 @@ def case_bad_requests():
     refused(request(client_name="mx\0evil"), "a NUL octet")
     refused(request(request="smtpd_other_policy"), "request is not smtpd_access_policy")
     refused(b"hello\n\n", "a line is not name=value")
-    refused(request(size="lots"), "size, client_port or recipient_count is not a number")
+    refused(request(size="lots"), "size, client_port, server_port or recipient_count is not a number")
     # 8-bit octets are values (and a name the service does not read)
     s = connect()
     s.sendall(request(sender="j\xf6rg@example.org".encode("latin-1").decode("latin-1"),

@@ -79,7 +79,8 @@ worker(void *arg)
 		session_init(&c, cfg, &st, NULL, NULL);
 		config_unref(cfg);
 		session_connect(&c, "mx.example", &a, addr_text);
-		l = session_link_add(links, &a, port_of(w, i));
+		l = session_link_add(links, &(session_endpoints){.client = a,
+				     .client_port = port_of(w, i)});
 		session_helo(&c, "mx.example");
 		session_mail(&c, mail_argv, &m, &res);
 		session_learn_greeting(&c, session_link_greeting(l));

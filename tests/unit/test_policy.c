@@ -75,6 +75,7 @@ static const struct {
 	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nsize=-1\n\n", POLICY_BAD_NUMBER},
 	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nsize=99999999999999999999\n\n", POLICY_BAD_NUMBER},
 	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nclient_port=65536\n\n", POLICY_BAD_NUMBER},
+	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nserver_port=x25\n\n", POLICY_BAD_NUMBER},
 	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nrequest=smtpd_access_policy\n\n", POLICY_DUPLICATE},
 	{"request=smtpd_access_policy\nclient_address=1.2.3.4\nsize=1", POLICY_BAD_LINE},
 	{"\n", POLICY_NO_REQUEST},
@@ -373,7 +374,7 @@ START_TEST(link_tells_the_milter)
 	char *mail_argv[] = {from, body, NULL}, *rcpt_argv[] = {rcpt, NULL};
 
 	ck_assert(net_addr_parse("192.0.2.1", &a));
-	l = session_link_add(px.links, &a, 4711);
+	l = session_link_add(px.links, &(session_endpoints){.client = a, .client_port = 4711});
 	ck_assert_ptr_nonnull(l);
 	ck_assert_uint_eq(session_link_count(px.links), 1);
 	/* the milter session: MAIL with a parameter, greeting unknown */
@@ -422,23 +423,73 @@ START_TEST(link_same_port_twice)
 {
 	net_addr a;
 	session_link *l1, *l2;
+	session_endpoints e = {.client_port = 25}, e26 = {.client_port = 26};
 
 	ck_assert(net_addr_parse("2001:db8::1", &a));
-	l1 = session_link_add(px.links, &a, 25);
-	l2 = session_link_add(px.links, &a, 25);
-	ck_assert(session_link_tell(px.links, &a, 25, GREETING_EHLO));
+	e.client = e26.client = a;
+	l1 = session_link_add(px.links, &e);
+	l2 = session_link_add(px.links, &e);
+	ck_assert(session_link_tell(px.links, &e, GREETING_EHLO));
 	ck_assert_int_eq(session_link_greeting(l1), GREETING_EHLO);
 	ck_assert_int_eq(session_link_greeting(l2), GREETING_EHLO);
 	/* a request without protocol_name tells nothing */
-	ck_assert(session_link_tell(px.links, &a, 25, GREETING_UNKNOWN));
+	ck_assert(session_link_tell(px.links, &e, GREETING_UNKNOWN));
 	ck_assert_int_eq(session_link_greeting(l1), GREETING_EHLO);
 	session_link_remove(l1);
-	ck_assert(session_link_tell(px.links, &a, 25, GREETING_HELO));
+	ck_assert(session_link_tell(px.links, &e, GREETING_HELO));
 	ck_assert_int_eq(session_link_greeting(l2), GREETING_HELO);
 	session_link_remove(l2);
-	ck_assert(!session_link_tell(px.links, &a, 25, GREETING_HELO));
-	ck_assert(!session_link_tell(px.links, &a, 26, GREETING_HELO));
-	ck_assert_ptr_null(session_link_add(NULL, &a, 25));
+	ck_assert(!session_link_tell(px.links, &e, GREETING_HELO));
+	ck_assert(!session_link_tell(px.links, &e26, GREETING_HELO));
+	ck_assert_ptr_null(session_link_add(NULL, &e));
+}
+END_TEST
+
+/*
+ * One client address and source port talking to two MTAs at once (two
+ * Postfix instances sharing the daemon): only the session of the MTA
+ * named in the request is told; an MTA address unknown on either side
+ * leaves the client's address and port to decide.
+ */
+START_TEST(link_two_mtas)
+{
+	session_endpoints mx1 = {.client_port = 40000, .server_port = 25};
+	session_endpoints mx2 = {.client_port = 40000, .server_port = 25};
+	session_endpoints mx1_port2 = {.client_port = 40000, .server_port = 2525};
+	session_endpoints anon = {.client_port = 40000};
+	session_link *l1, *l2, *l3;
+
+	ck_assert(net_addr_parse("192.0.2.7", &mx1.client));
+	mx2.client = mx1_port2.client = anon.client = mx1.client;
+	ck_assert(net_addr_parse("198.51.100.1", &mx1.server));
+	ck_assert(net_addr_parse("198.51.100.2", &mx2.server));
+	mx1_port2.server = mx1.server;
+	l1 = session_link_add(px.links, &mx1);
+	l2 = session_link_add(px.links, &mx2);
+	l3 = session_link_add(px.links, &mx1_port2);
+	ck_assert(session_link_tell(px.links, &mx1, GREETING_HELO));
+	ck_assert(session_link_tell(px.links, &mx2, GREETING_EHLO));
+	ck_assert_int_eq(session_link_greeting(l1), GREETING_HELO);
+	ck_assert_int_eq(session_link_greeting(l2), GREETING_EHLO);
+	ck_assert_int_eq(session_link_greeting(l3), GREETING_UNKNOWN);
+	ck_assert(session_link_tell(px.links, &mx1_port2, GREETING_EHLO));
+	ck_assert_int_eq(session_link_greeting(l1), GREETING_HELO);
+	ck_assert_int_eq(session_link_greeting(l3), GREETING_EHLO);
+	/* the request does not name the MTA: every session of the client */
+	ck_assert(session_link_tell(px.links, &anon, GREETING_HELO));
+	ck_assert_int_eq(session_link_greeting(l2), GREETING_HELO);
+	session_link_remove(l1);
+	session_link_remove(l3);
+	/* an MTA no open session belongs to */
+	mx1.server_port = 26;
+	ck_assert(!session_link_tell(px.links, &mx1, GREETING_EHLO));
+	session_link_remove(l2);
+	/* a session whose MTA gave no address: told by any request */
+	l1 = session_link_add(px.links, &anon);
+	ck_assert(session_link_tell(px.links, &mx2, GREETING_EHLO));
+	ck_assert_int_eq(session_link_greeting(l1), GREETING_EHLO);
+	session_link_remove(l1);
+	ck_assert_uint_eq(session_link_count(px.links), 0);
 }
 END_TEST
 
@@ -489,6 +540,7 @@ policy_suite(void)
 	tcase_add_test(t, engine_bounded);
 	tcase_add_test(t, link_tells_the_milter);
 	tcase_add_test(t, link_same_port_twice);
+	tcase_add_test(t, link_two_mtas);
 	tcase_add_test(t, late_greeting_only_when_late);
 	suite_add_tcase(s, t);
 	return s;
