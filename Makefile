@@ -98,8 +98,9 @@ CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
 # postfix is installed with debconf's "No configuration": no system
 # instance is set up or started; the tests run a private one.
 E2E_DEBS   := postfix openssl
-# the deployment test: users, namespaces, the loopback interface
-DEPLOY_DEBS := adduser util-linux iproute2
+# the deployment test: users, namespaces, the loopback interface; the
+# shared filter host's sample firewall (checked with nft -c)
+DEPLOY_DEBS := adduser util-linux iproute2 nftables
 
 # Installs what is missing as root, or prints the exact command and stops.
 define need_debs

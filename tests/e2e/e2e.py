@@ -294,7 +294,7 @@ class Postfix:
     EHLO from the policy request at the first RCPT."""
     name = "postfix"
 
-    def __init__(self, workdir, daemon):
+    def __init__(self, workdir, daemon, contrib="contrib/postfix/main.cf"):
         self.dir = workdir
         self.port = free_port()
         conf = os.path.join(workdir, "conf")
@@ -303,11 +303,14 @@ class Postfix:
             os.makedirs(os.path.join(workdir, d), exist_ok=True)
         shutil.chown(os.path.join(workdir, "data"), "postfix")
         self.maillog = os.path.join(workdir, "maillog")
-        with open(os.path.join(TOP, "contrib/postfix/main.cf")) as f:
-            snippet = f.read().replace(
-                "unix:/esmtp-milter/esmtp-milter.sock", postfix_socket(daemon.socket))
-        snippet = snippet.replace("unix:esmtp-milter/policy.sock",
-                                  postfix_socket(daemon.policy or ""))
+        # the contrib file as it is, with the daemon's sockets put in
+        with open(os.path.join(TOP, contrib)) as f:
+            snippet = f.read()
+        for sample, real in (("unix:/esmtp-milter/esmtp-milter.sock", daemon.socket),
+                             ("inet:192.0.2.10:10025", daemon.socket),
+                             ("unix:esmtp-milter/policy.sock", daemon.policy or ""),
+                             ("inet:192.0.2.10:10026", daemon.policy or "")):
+            snippet = snippet.replace(sample, postfix_socket(real))
         with open(os.path.join(conf, "main.cf"), "w") as f:
             f.write("""\
 compatibility_level = 3.6
@@ -452,7 +455,9 @@ MAILER(`smtp')dnl
 class Sendmail:
     name = "sendmail"
 
-    def __init__(self, workdir, daemon):
+    def __init__(self, workdir, daemon, filter_line=None):
+        """filter_line: an INPUT_MAIL_FILTER line (from a contrib file) in
+        place of contrib/sendmail/esmtp-milter.mc's, its socket replaced."""
         self.dir = workdir
         self.port = free_port()
         self.sm = os.path.join(TOP, "build/sendmail")
@@ -464,8 +469,11 @@ class Sendmail:
         for name in ("local-host-names", "relay-domains", "trusted-users"):
             open(os.path.join(workdir, name), "a").close()
         with open(os.path.join(TOP, "contrib/sendmail/esmtp-milter.mc")) as f:
-            milter = f.read().replace(
-                "S=local:/run/esmtp-milter/esmtp-milter.sock", "S=" + daemon.socket)
+            milter = f.read()
+        if filter_line is not None:
+            milter = re.sub(r"INPUT_MAIL_FILTER\(.*\n", lambda m: filter_line, milter)
+        milter = re.sub(r"S=(local:/run/esmtp-milter/esmtp-milter\.sock|inet:10025@192\.0\.2\.10)",
+                        lambda m: "S=" + daemon.socket, milter)
         mc = SENDMAIL_MC.format(d=self.sm, w=workdir, port=self.port, milter=milter)
         with open(os.path.join(workdir, "test.mc"), "w") as f:
             f.write(mc)

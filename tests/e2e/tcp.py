@@ -2,8 +2,9 @@
 """End-to-end tests over TCP, as a filter host shared by several MX hosts
 is reached: Postfix with the milter on inet (127.0.0.1) and on inet6
 (::1) and the policy service on inet, Sendmail with the milter on inet6
-(e2e.py runs Sendmail on inet), each through the main cases; then two
-Postfix instances sharing one daemon, with one client address and
+(e2e.py runs Sendmail on inet), each through the main cases, with the
+contrib/shared-filter-host samples; then two Postfix instances sharing
+one daemon, with one client address and
 source port talking HELO to one and EHLO to the other at the same time:
 only the HELO session's parameters are refused, and each session is
 counted with its own greeting.
@@ -14,6 +15,7 @@ Every process started here is stopped by its own pid when the run ends.
 """
 import os
 import shutil
+import subprocess
 import sys
 
 import e2e
@@ -25,14 +27,31 @@ CASES = [
     e2e.case_tag,
 ]
 RUNS = [("postfix", "inet"), ("postfix", "inet6"), ("sendmail", "inet6")]
+SHARED = "contrib/shared-filter-host"
+with open(os.path.join(e2e.TOP, SHARED, "sendmail.mc")) as f:
+    SENDMAIL_LINE = [l + "\n" for l in f.read().splitlines()
+                     if l.startswith("INPUT_MAIL_FILTER(")][0]
+
+
+def check_nftables(passed, failed):
+    """The sample firewall is valid nftables (checked, not loaded, in a
+    network namespace of its own)."""
+    def check():
+        r = subprocess.run(["unshare", "-n", "nft", "-c", "-f",
+                            os.path.join(e2e.TOP, SHARED, "nftables.conf")],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    e2e.run_case("contrib/shared-filter-host/nftables.conf is valid", check, passed, failed)
 
 
 def run_transport(work, kind, transport, passed, failed):
     workdir = os.path.join(work, "%s-%s" % (kind, transport))
     d = e2e.Daemon(os.path.join(workdir, "daemon"), inet=transport,
                    policy="inet" if kind == "postfix" else False)
-    mta = (e2e.Postfix if kind == "postfix" else e2e.Sendmail)(
-        os.path.join(workdir, "mta"), d)
+    if kind == "postfix":
+        mta = e2e.Postfix(os.path.join(workdir, "mta"), d)
+    else:
+        mta = e2e.Sendmail(os.path.join(workdir, "mta"), d, filter_line=SENDMAIL_LINE)
     d.start()
     mta.start()
     try:
@@ -85,8 +104,8 @@ def run_two_mx(work, passed, failed):
     d = e2e.Daemon(os.path.join(workdir, "daemon"), inet="inet", policy="inet")
     d.write_config(e2e.BASE_CONFIG.replace(
         "[stats]\nlisten =", "[stats]\nlisten = 127.0.0.1:%d" % stats_port))
-    mx1 = e2e.Postfix(os.path.join(workdir, "mx1"), d)
-    mx2 = e2e.Postfix(os.path.join(workdir, "mx2"), d)
+    mx1 = e2e.Postfix(os.path.join(workdir, "mx1"), d, contrib=SHARED + "/postfix-main.cf")
+    mx2 = e2e.Postfix(os.path.join(workdir, "mx2"), d, contrib=SHARED + "/postfix-main.cf")
     d.start()
     mx1.start()
     mx2.start()
@@ -110,6 +129,7 @@ def main():
     os.makedirs(work)
     passed, failed = [], []
     try:
+        check_nftables(passed, failed)
         for kind, transport in RUNS:
             run_transport(work, kind, transport, passed, failed)
         run_two_mx(work, passed, failed)
