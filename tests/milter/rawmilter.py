@@ -21,9 +21,13 @@ def pack(cmd, data=b""):
 
 class Conn:
     def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(10)
-        self.s.connect(path)
+        """path: a unix socket's path, or (host, port) for TCP."""
+        if isinstance(path, tuple):
+            self.s = socket.create_connection(path, 10)
+        else:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(10)
+            self.s.connect(path)
 
     def send(self, cmd, data=b""):
         self.s.sendall(pack(cmd, data))
@@ -58,9 +62,11 @@ class Conn:
         finally:
             self.s.settimeout(10)
 
-    def negotiate(self):
-        cmd, _ = self.ask(b"O", struct.pack(">III", 6, ACTIONS, PROTOCOL))
+    def negotiate(self, protocol=PROTOCOL):
+        """Returns the filter's (actions, protocol) flags."""
+        cmd, data = self.ask(b"O", struct.pack(">III", 6, ACTIONS, protocol))
         assert cmd == b"O", cmd
+        return struct.unpack(">II", data[4:12])
 
     def close(self):
         self.s.close()
