@@ -1,5 +1,5 @@
 /*
- * The configuration (SPEC section 4): loaded whole from a GKeyFile,
+ * The configuration (esmtp-milter.conf(5)): loaded whole from a GKeyFile,
  * validated, then shared by reference. A running session keeps the
  * config it started with; a reload swaps the current pointer.
  */
@@ -95,7 +95,7 @@ bool config_needs_content(const esmtp_config *config);
 bool config_needs_addheader(const esmtp_config *config);
 
 /*
- * The effective config as a config file: every key of SPEC section 4 with
+ * The effective config as a config file: every key of esmtp-milter.conf(5) with
  * its value, defaults filled in, groups in order (esmtp-milter -T). The
  * caller frees it.
  */

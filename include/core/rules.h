@@ -1,6 +1,6 @@
 /*
  * The rule table: one row per check, with its stable token, the stages at
- * which it can fire, its default action and its replies (SPEC section 3).
+ * which it can fire, its default action and its replies (README RULES, esmtp-milter(8)).
  * Config keys, log tokens, metric labels and reply texts all come from here.
  */
 #ifndef ESMTP_RULES_H

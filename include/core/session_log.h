@@ -1,5 +1,5 @@
 /*
- * The session engine's log lines (SPEC section 4, Logs), kept apart from
+ * The session engine's log lines (esmtp-milter(8) LOGS), kept apart from
  * the decisions in session.c.
  *
  * session_emit() formats one line and hands it, with the transaction's

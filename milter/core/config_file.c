@@ -156,7 +156,7 @@ typedef struct {
 #define FIELD(f) G_STRUCT_OFFSET(esmtp_config, f)
 #define NAMES(t) t, G_N_ELEMENTS(t)
 
-/* SPEC section 4, in the order config_dump() writes them. */
+/* esmtp-milter.conf(5), in the order config_dump() writes them. */
 static const config_key config_keys[] = {
 	{"milter", "socket", KEY_TEXT_SET, FIELD(socket), 0, NULL, 0},
 	{"milter", "socket_mode", KEY_OCTAL, FIELD(socket_mode), 0777, NULL, 0},

@@ -1,6 +1,6 @@
 /*
- * Registered MAIL and RCPT parameters and their value grammars, quoted
- * from each RFC in ../shared/notes/param-grammar.md. Where an RFC is
+ * Registered MAIL and RCPT parameters and their value grammars, following
+ * each parameter's RFC, cited in its row. Where an RFC is
  * ambiguous the row's checker says which reading was chosen.
  */
 #include "registry.h"

@@ -1,5 +1,5 @@
 /*
- * The rule table (SPEC section 3). Replies follow RFC 5321 4.1.1.11 and
+ * The rule table (README RULES, esmtp-milter(8)). Replies follow RFC 5321 4.1.1.11 and
  * 4.3.2, RFC 1870 6 for size, RFC 6531 3.5 for non-ASCII addresses, and
  * for REQUIRETLS outside TLS RFC 8689 with the enhanced code RFC 5248
  * registers for it: X.7.10 "Encryption Needed"; 530 is RFC 3207's reply

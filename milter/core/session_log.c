@@ -1,7 +1,7 @@
 /*
  * The session engine's log lines: the transaction line, the violation
- * line and the params= field, written in the log grammar of SPEC section
- * 4 (key=value pairs, bounded; a value with a space, '"' or '=' quoted,
+ * line and the params= field, written in the log grammar of esmtp-milter(8)
+ * LOGS (key=value pairs, bounded; a value with a space, '"' or '=' quoted,
  * so that a key=value parser reads exactly the fields written, whatever
  * the client sent; the verdict last) and handed to the session's log
  * callback. Nothing here decides anything.

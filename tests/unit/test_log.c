@@ -1,5 +1,5 @@
 /*
- * The log grammar (SPEC section 4, esmtp-milter(8) LOGS): whatever the
+ * The log grammar (esmtp-milter(8) LOGS, README LOGS): whatever the
  * client sends in HELO, its name, the MAIL and RCPT addresses and the
  * parameters, a key=value parser reads back exactly the fields the
  * daemon wrote, and verdict= is the last one.

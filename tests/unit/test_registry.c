@@ -1,6 +1,6 @@
 /*
  * Every registry row's value checker, with the valid and invalid examples
- * from its RFC (../shared/notes/param-grammar.md) and the edge cases of
+ * from its RFC (cited in the registry row) and the edge cases of
  * the readings chosen where an RFC is ambiguous.
  */
 #include <string.h>
