@@ -189,7 +189,8 @@ $(BUILD)/san/check_unit: $(SAN_UNIT_OBJ)
 check: deps-check
 	@# the bench's programs are built too, so that they do not rot
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
-	  $(BUILD)/null_filter $(BUILD)/milterload $(BUILD)/parse_bench layering \
+	  $(BUILD)/null_filter $(BUILD)/null_policy $(BUILD)/milterload \
+	  $(BUILD)/parse_bench layering \
 	  doc-tests unit unit-san tsan-tests fuzz-replay fuzz-run milter-tests \
 	  cli-tests install-tests stats-tests prometheus-tests deb-tests \
 	  deploy-tests e2e-tests
@@ -306,6 +307,10 @@ $(BUILD)/null_filter: tests/bench/null_filter.c include/daemon/milter.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(DAEMON_LIBS)
 
+$(BUILD)/null_policy: tests/bench/null_policy.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
+
 $(BUILD)/milterload: tests/bench/milterload.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $<
@@ -315,7 +320,7 @@ $(BUILD)/parse_bench: $(CORE_OBJ) $(BUILD)/tests/bench/parse_bench.o
 
 bench: deps-check
 	@$(MAKE) --no-print-directory esmtp-milter $(BUILD)/null_filter \
-	  $(BUILD)/milterload $(BUILD)/parse_bench
+	  $(BUILD)/null_policy $(BUILD)/milterload $(BUILD)/parse_bench
 	$(PYTHON) tests/bench/bench.py $(CURDIR) $(CURDIR)/$(BUILD)
 
 # Not part of make check: applies each curated mutant of

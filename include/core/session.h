@@ -105,6 +105,7 @@ typedef struct {
 	char client_addr[64];
 	char client_name[SESSION_NAME_MAX];
 	char helo[SESSION_NAME_MAX];
+	char mta[STATS_MTA_NAME_MAX];	/* the MTA's end; "" when unknown */
 	greeting_type greeting;
 	tls_version tls;
 	cipher_strength cipher;
@@ -147,6 +148,13 @@ void session_connect(session_conn *conn, const char *hostname,
  */
 void session_mta(session_conn *conn, const char *version,
 		 const char *daemon_addr);
+/*
+ * The address and port the client reached on the MTA ({daemon_addr} and
+ * {daemon_port}, or the policy request's server_address and server_port):
+ * the session is counted under it in the statistics per MTA. An unknown
+ * family (addr NULL or family 0) counts nothing there; port 0 is left out.
+ */
+void session_mta_end(session_conn *conn, const net_addr *addr, unsigned port);
 void session_helo(session_conn *conn, const char *name);
 /*
  * The session's TLS state from {tls_version} and {cipher_bits}; asked says

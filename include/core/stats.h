@@ -121,6 +121,31 @@ typedef struct {
 	stats_top_entry entries[STATS_TOP_K];
 } stats_top;
 
+/*
+ * The MTA end of the sessions ("192.0.2.10:25", "[2001:db8::1]:25"): one
+ * row per address and port the clients reached, so that a daemon shared
+ * by several MX hosts (or one MTA's port 25 and 587) tells them apart.
+ * Bounded: past STATS_MTA_MAX - 1 ends, the rest share the row "other".
+ * Updated once per connection, at its close.
+ */
+#define STATS_MTA_MAX 32
+#define STATS_MTA_NAME_MAX 56
+#define STATS_MTA_OTHER "other"
+
+typedef struct {
+	char name[STATS_MTA_NAME_MAX];
+	uint64_t connections;
+	uint64_t greetings[GREETING_COUNT];
+	uint64_t transactions;
+	uint64_t violations;
+} stats_mta_entry;
+
+typedef struct {
+	GMutex lock;
+	unsigned n;
+	stats_mta_entry entries[STATS_MTA_MAX];
+} stats_mtas;
+
 typedef struct {
 	int64_t start_time;	/* seconds since the epoch */
 	atomic_uint_fast64_t connections;
@@ -148,6 +173,7 @@ typedef struct {
 	stats_histogram processing[STATS_STAGE_COUNT];	/* seconds */
 	stats_top top_transactions;
 	stats_top top_violations;
+	stats_mtas mtas;
 } stats;
 
 void stats_init(stats *s);
@@ -165,6 +191,10 @@ void stats_top_add(stats_top *t, const char *address, const char *helo,
 void stats_profile_merge(stats_profile *a, const stats_profile *b);
 /* A sorted copy (highest count first); returns the number of entries. */
 unsigned stats_top_snapshot(stats_top *t, stats_top_entry *out);
+/* e's figures added to the row named e->name (or to "other"). */
+void stats_mta_add(stats_mtas *t, const stats_mta_entry *e);
+/* A copy sorted by name, "other" last; returns the number of rows. */
+unsigned stats_mta_snapshot(stats_mtas *t, stats_mta_entry *out);
 
 const char *stats_stage_name(stats_stage stage);
 const char *stats_param_name(unsigned slot);	/* "" for unused slots */

@@ -67,6 +67,28 @@ char *stats_json_text(stats *s, bool pretty);
 void stats_json_top_entries(JsonBuilder *b, const char *name,
 			    const stats_top_entry *e, unsigned n,
 			    bool with_error);
+/* A JSON member holding a count. */
+void stats_json_uint(JsonBuilder *b, const char *name, uint64_t v);
+/* Prometheus text: a family's HELP and TYPE lines (name after
+   "esmtp_milter_"), and one sample whose labels are name, value pairs
+   ending with NULL. */
+void stats_prometheus_head(GString *out, const char *name, const char *type,
+			   const char *help);
+void stats_prometheus_sample(GString *out, const char *name, uint64_t value,
+			     ...) G_GNUC_NULL_TERMINATED;
+/*
+ * The statistics per MTA (stats_mtas): the mta_* families in Prometheus
+ * text, the "mtas" array in JSON, and that array read back (added to
+ * s->mtas; a document without it adds nothing).
+ */
+void stats_mta_prometheus(GString *out, stats *s);
+void stats_mta_json(JsonBuilder *b, stats *s);
+void stats_mta_json_entries(JsonBuilder *b, const stats_mta_entry *e,
+			    unsigned n);
+bool stats_mta_restore(stats *s, JsonObject *root, GError **error);
+/* One "mtas" element read into e; false when it is not one. */
+bool stats_mta_read_entry(JsonNode *node, stats_mta_entry *e);
+
 /* Adds the saved counts to s (which is normally fresh). */
 bool stats_from_json(stats *s, JsonNode *root, GError **error);
 

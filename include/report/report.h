@@ -16,13 +16,9 @@ void report_human_count(uint64_t n, char *buf, size_t len);
 /* "512 B", "4.5 MiB": octets for people. */
 void report_human_octets(uint64_t n, char *buf, size_t len);
 
-/* Renders the report; false with error when the JSON is not stats. */
-bool report_text(JsonNode *doc, GString *out, GError **error);
-/* The report's figures (shares computed) as a JSON document. */
-JsonNode *report_json(JsonNode *doc, GError **error);
-
 /*
- * The same over several daemons' documents, named by their sources: the
+ * The report over one or several daemons' documents, named by their
+ * sources (false with error when a document is not the statistics): the
  * counters summed, histograms merged bucket by bucket, the top-clients
  * tables merged; the text adds a line per instance with its headline
  * figures, the JSON is {"merged": ..., "instances": [..., "source"]}

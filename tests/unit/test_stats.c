@@ -103,6 +103,9 @@ START_TEST(test_json_round_trip)
 	stats_observe(&st.size_ratio, 1.05);
 	stats_observe(&st.processing[STATS_STAGE_EOM], 0.002);
 	stats_client_done(&st, "2001:db8::1", "v6.example", 9, 1, NULL);
+	stats_mta_add(&st.mtas, &(stats_mta_entry){
+		.name = "[2001:db8::25]:25", .connections = 3,
+		.greetings = {0, 1, 2}, .transactions = 5, .violations = 1});
 	node = stats_to_json(&st);
 	stats_init(&back);
 	ck_assert_msg(stats_from_json(&back, node, &error), "%s",
@@ -123,6 +126,10 @@ START_TEST(test_json_rejects_bad)
 		"{\"version\": 1, \"greetings\": []}",
 		"{\"version\": 1, \"transactions\": -1}",
 		"{\"version\": 1, \"size_ratio\": {\"buckets\": 3}}",
+		"{\"version\": 1, \"mtas\": {}}",
+		"{\"version\": 1, \"mtas\": [{\"mta\": \"\"}]}",
+		"{\"version\": 1, \"mtas\": [{\"mta\": \"a\", \"connections\": -1}]}",
+		"{\"version\": 1, \"mtas\": [{\"mta\": \"a\", \"greetings\": []}]}",
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -137,6 +144,85 @@ START_TEST(test_json_rejects_bad)
 		ck_assert_ptr_nonnull(error);
 		stats_clear(&s);
 	}
+}
+END_TEST
+
+/* The table per MTA end: names as the MTAs give them, bounded, "other". */
+START_TEST(test_mta_table)
+{
+	stats_mta_entry e[STATS_MTA_MAX];
+	session_conn c;
+	net_addr a;
+	unsigned n;
+	g_autofree char *text = NULL;
+
+	memset(&c, 0, sizeof c);
+	ck_assert(net_addr_parse("192.0.2.10", &a));
+	session_mta_end(&c, &a, 25);
+	ck_assert_str_eq(c.mta, "192.0.2.10:25");
+	ck_assert(net_addr_parse("2001:db8::25", &a));
+	session_mta_end(&c, &a, 587);
+	ck_assert_str_eq(c.mta, "[2001:db8::25]:587");
+	session_mta_end(&c, &a, 0);
+	ck_assert_str_eq(c.mta, "2001:db8::25");
+	session_mta_end(&c, NULL, 25);
+	ck_assert_str_eq(c.mta, "");
+
+	/* STATS_MTA_MAX - 1 named rows, then everything else in "other" */
+	for (unsigned i = 0; i < STATS_MTA_MAX + 8; i++) {
+		stats_mta_entry one = {.connections = 1, .transactions = 2,
+				       .greetings = {[GREETING_EHLO] = 1}};
+
+		snprintf(one.name, sizeof one.name, "192.0.2.%u:25", i + 1);
+		stats_mta_add(&st.mtas, &one);
+	}
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.1:25",
+						   .connections = 1,
+						   .greetings = {[GREETING_HELO] = 1}});
+	n = stats_mta_snapshot(&st.mtas, e);
+	ck_assert_uint_eq(n, STATS_MTA_MAX);
+	ck_assert_str_eq(e[0].name, "192.0.2.10:25");	/* sorted by name */
+	ck_assert_str_eq(e[n - 1].name, STATS_MTA_OTHER);
+	ck_assert_uint_eq(e[n - 1].connections, 9);
+	ck_assert_uint_eq(e[n - 1].transactions, 18);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(e[i].name, "192.0.2.1:25") == 0)
+			ck_assert(e[i].connections == 2
+				  && e[i].greetings[GREETING_HELO] == 1
+				  && e[i].greetings[GREETING_EHLO] == 1);
+	text = stats_prometheus_text(&st);
+	ck_assert_ptr_nonnull(strstr(text,
+		"esmtp_milter_mta_greetings_total{mta=\"192.0.2.1:25\",greeting=\"helo\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+		"esmtp_milter_mta_connections_total{mta=\"other\"} 9\n"));
+}
+END_TEST
+
+/* The report's section per MTA: only where there are two or more. */
+START_TEST(test_report_mtas)
+{
+	static const char *const name = "x";
+	g_autoptr(GString) one = g_string_new(NULL), two = g_string_new(NULL);
+	g_autoptr(JsonNode) a = NULL, b = NULL;
+
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.10:25",
+		.connections = 4, .greetings = {[GREETING_HELO] = 1,
+						[GREETING_EHLO] = 3},
+		.transactions = 4, .violations = 2});
+	a = stats_to_json(&st);
+	ck_assert(report_text_many(&a, &name, 1, one, NULL));
+	ck_assert_ptr_null(strstr(one->str, "By MTA address"));
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.11:25",
+		.connections = 4, .greetings = {[GREETING_EHLO] = 4}});
+	b = stats_to_json(&st);
+	ck_assert(report_text_many(&b, &name, 1, two, NULL));
+	ck_assert_ptr_nonnull(strstr(two->str, "By MTA address"));
+	ck_assert_ptr_nonnull(strstr(two->str,
+		"  192.0.2.10:25 HELO                              1   25.0%\n"));
+	ck_assert_ptr_nonnull(strstr(two->str,
+		"  192.0.2.10:25 violations                        2\n"));
+	ck_assert_ptr_nonnull(strstr(two->str,
+		"  192.0.2.11:25                                   4   50.0%\n"));
 }
 END_TEST
 
@@ -272,6 +358,8 @@ stats_suite(void)
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_json_rejects_bad);
 	tcase_add_test(tc, test_prometheus_escaping);
+	tcase_add_test(tc, test_mta_table);
+	tcase_add_test(tc, test_report_mtas);
 	tcase_add_test(tc, test_human_units);
 	tcase_add_test(tc, test_summary_line);
 	tcase_add_test(tc, test_client_profile);
