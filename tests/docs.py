@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""The rule tables a person reads agree with the one the daemon uses:
-the README's RULES table and the RULES section of esmtp-milter(8) name
-every rule of `esmtp-milter -T`, with its stages (README), its default
-action and its reply codes.
+"""What a person reads agrees with what the daemon does, each fact
+checked against its one definition, `esmtp-milter -T` and `-V`:
+- the README's RULES table and the RULES section of esmtp-milter(8) name
+  every rule, with its stages (README), its default action and its reply
+  codes; the README's policy-only table names every rule;
+- the [actions] defaults of esmtp-milter.conf(5) and of the sample
+  contrib/esmtp-milter.conf are the rule table's, every rule and no other;
+- the keys only a restart changes are named in the README's SIGNALS and
+  in esmtp-milter(8)'s, as the key table marks them;
+- every man page carries the daemon's version.
 
 usage: docs.py DAEMON TOP
 """
@@ -22,12 +28,16 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
-def rules_from_daemon():
+def daemon_dump():
     with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
         f.write("[stats]\nlisten = 127.0.0.1:9464\n")
         f.flush()
-        out = subprocess.run([DAEMON, "-T", "-c", f.name], capture_output=True,
-                             text=True, check=True).stdout
+        return subprocess.run([DAEMON, "-T", "-c", f.name], capture_output=True,
+                              text=True, check=True).stdout
+
+
+def rules_from_daemon():
+    out = daemon_dump()
     rules = {}
     last = None
     for line in out.splitlines():
@@ -72,8 +82,77 @@ def man_rows():
     return rows, set(CODE.findall(tail))
 
 
+def read(path):
+    with open(os.path.join(TOP, path)) as f:
+        return f.read()
+
+
+def actions_block(text, start, end):
+    """token = action lines between the start marker and the end one."""
+    block = text[text.index(start):]
+    block = block[:block.index(end, len(start))]
+    return dict(re.findall(r"^(\w+) = (\w+)$", block, re.M))
+
+
+def check_actions(rules):
+    want = {t: r["action"] for t, r in rules.items()}
+    for where, got in (
+            ("esmtp-milter.conf(5) [actions]",
+             actions_block(read("milter/man/esmtp-milter.conf.5"), '.SH "[actions]"', ".SH")),
+            ("contrib/esmtp-milter.conf [actions]",
+             actions_block(read("contrib/esmtp-milter.conf"), "\n[actions]\n", "\n[")),
+            ("esmtp-milter -T [actions]",
+             actions_block(daemon_dump(), "\n[actions]\n", "\n["))):
+        if got != want:
+            fail("%s: %s, the rule table's %s" % (
+                where, sorted(set(got.items()) ^ set(want.items())), "defaults"))
+
+
+def check_policy_table(rules):
+    text = read("README")
+    table = text[text.index("Policy-only (no smtpd_milters line)"):
+                 text.index("Exemptions work as under the milter")]
+    for token in rules:
+        if not re.search(r"\b%s\b" % token, table):
+            fail("README policy-only table: no row for %s" % token)
+
+
+def check_restart_keys():
+    m = re.search(r"^# only a restart changes: (.*)$", daemon_dump(), re.M)
+    if not m:
+        fail("esmtp-milter -T does not list the keys only a restart changes")
+        return
+    keys = m.group(1).split(", ")
+    readme = read("README")
+    signals = readme[readme.index("\nSIGNALS\n"):readme.index("\nLOGS\n")]
+    signals = " ".join(signals.split())
+    man = read("milter/man/esmtp-milter.8")
+    man = man[man.index(".SH SIGNALS"):]
+    man = man[:man.index(".TP", man.index(".TP") + 1)]
+    man = " ".join(re.sub(r"^\.B[RI]? ", "", man, flags=re.M).split())
+    for key in keys:
+        word = re.compile(r"(?<![\w\]])%s(?!\w)" % re.escape(key))
+        if not word.search(signals):
+            fail("README SIGNALS: the reload entry does not name %s" % key)
+        if not word.search(man):
+            fail("esmtp-milter(8) SIGNALS: the reload entry does not name %s" % key)
+
+
+def check_version():
+    version = subprocess.run([DAEMON, "-V"], capture_output=True, text=True,
+                             check=True).stdout.split()[-1]
+    for page in ("esmtp-milter.8", "esmtp-milter.conf.5", "esmtp-milter-stats.1"):
+        th = read("milter/man/" + page).splitlines()[0]
+        if '"esmtp-milter %s"' % version not in th:
+            fail("%s: %s does not say esmtp-milter %s" % (page, th, version))
+
+
 def main():
     rules = rules_from_daemon()
+    check_actions(rules)
+    check_policy_table(rules)
+    check_restart_keys()
+    check_version()
     readme = readme_rows()
     man, man_tempfail = man_rows()
     stage_words = {"mail": "MAIL", "rcpt": "RCPT", "eom": "end"}

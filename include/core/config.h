@@ -81,11 +81,12 @@ void config_unref(esmtp_config *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(esmtp_config, config_unref)
 
 /*
- * The keys that differ between two configs and take effect only after a
- * restart (the socket, its mode, the user, the pid file, the syslog
- * facility, the milter timeout, the listeners), as "socket, [stats] listen"; NULL
- * when none differ. The caller frees it.
+ * The keys that take effect only after a restart, marked so in the key
+ * table (config_file.c), as "socket, ..., [stats] listen": all of them,
+ * and those that differ between two configs (NULL when none differ).
+ * The caller frees either.
  */
+char *config_restart_keys(void);
 char *config_restart_changes(const esmtp_config *old,
 			     const esmtp_config *next);
 

@@ -6,6 +6,7 @@
 #ifndef ESMTP_RULES_H
 #define ESMTP_RULES_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +27,12 @@ typedef enum {
 	RULE_REQUIRETLS_WITHOUT_TLS,
 	RULE_COUNT
 } rule_id;
+
+/* A set of rules, one bit each: the table may not outgrow it. */
+typedef unsigned rule_set;
+#define RULE_BIT(rule) ((rule_set)1 << (rule))
+_Static_assert(RULE_COUNT <= sizeof(rule_set) * 8,
+	       "rule_set has a bit for each rule");
 
 /* Ordered by severity: a smaller value wins when several rules fire. */
 typedef enum {

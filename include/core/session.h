@@ -51,7 +51,7 @@ typedef struct {
 	rule_id rule;
 	smtp_reply_code reply;
 	char text[SESSION_TEXT_MAX];
-	/* end of message: an X-ESMTP-Policy header to add, or "" */
+	/* end of message: a SESSION_TAG_HEADER to add, or "" */
 	char tag_header[SESSION_TEXT_MAX];
 } session_result;
 
@@ -169,6 +169,22 @@ void session_tls(session_conn *conn, const char *version, const char *bits,
  * before it was known are judged at the next RCPT or end of message.
  */
 void session_learn_greeting(session_conn *conn, greeting_type greeting);
+/*
+ * The greeting a protocol name says: {r} from the MTA's macros (Postfix
+ * "SMTP" or "ESMTP", Sendmail "ESMTP", "ESMTPS", "ESMTPSA", "UTF8SMTP"...)
+ * or the policy request's protocol_name; case-insensitive, a prefix for
+ * the extended ones. NULL or anything else: GREETING_UNKNOWN.
+ */
+greeting_type session_greeting_of(const char *protocol);
+/*
+ * The header that names the rules at action tag, added by the milter at
+ * end of message and by the policy service with PREPEND at RCPT; its
+ * value is session_tag_list()'s: the tokens of the rules that fired with
+ * action tag, ", "-separated, except those in skip. Returns their set.
+ */
+#define SESSION_TAG_HEADER "X-ESMTP-Policy"
+rule_set session_tag_list(const session_msg *m, rule_set skip, char *buf,
+			  size_t len);
 void session_mail(session_conn *conn, char **argv,
 		  const session_macros *macros, session_result *result);
 void session_rcpt(session_conn *conn, char **argv, const char *queue_id,

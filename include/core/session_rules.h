@@ -21,7 +21,7 @@ typedef struct {
 	rule_stage stage;
 	const char *rcpt;	/* sanitized recipient, at RCPT */
 	session_result *result;
-	unsigned logged;	/* rules already logged for this command */
+	rule_set logged;	/* rules already logged for this command */
 } command_ctx;
 
 void session_fire(command_ctx *cx, rule_id rule, const registry_entry *row,

@@ -98,36 +98,6 @@ config_needs_content(const esmtp_config *c)
 	return false;
 }
 
-char *
-config_restart_changes(const esmtp_config *a, const esmtp_config *b)
-{
-	GString *out = g_string_new(NULL);
-	const struct {
-		bool differs;
-		const char *name;
-	} keys[] = {
-		{g_strcmp0(a->socket, b->socket) != 0, "socket"},
-		{a->socket_mode != b->socket_mode, "socket_mode"},
-		{g_strcmp0(a->user, b->user) != 0, "user"},
-		{g_strcmp0(a->pid_file, b->pid_file) != 0, "pid_file"},
-		{a->syslog_facility != b->syslog_facility, "syslog_facility"},
-		{a->timeout != b->timeout, "timeout"},
-		{g_strcmp0(a->policy_listen, b->policy_listen) != 0,
-		 "[policy] listen"},
-		{g_strcmp0(a->stats_listen, b->stats_listen) != 0,
-		 "[stats] listen"},
-	};
-
-	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-		if (!keys[i].differs)
-			continue;
-		if (out->len > 0)
-			g_string_append(out, ", ");
-		g_string_append(out, keys[i].name);
-	}
-	return g_string_free(out, out->len == 0);
-}
-
 bool
 config_needs_addheader(const esmtp_config *c)
 {

@@ -151,42 +151,44 @@ typedef struct {
 	guint64 max;
 	const name_code *names;
 	size_t nnames;
+	bool restart;		/* in force only after a restart */
 } config_key;
 
 #define FIELD(f) G_STRUCT_OFFSET(esmtp_config, f)
 #define NAMES(t) t, G_N_ELEMENTS(t)
+#define RESTART NULL, 0, true
 
 /* esmtp-milter.conf(5), in the order config_dump() writes them. */
 static const config_key config_keys[] = {
-	{"milter", "socket", KEY_TEXT_SET, FIELD(socket), 0, NULL, 0},
-	{"milter", "socket_mode", KEY_OCTAL, FIELD(socket_mode), 0777, NULL, 0},
-	{"milter", "user", KEY_TEXT, FIELD(user), 0, NULL, 0},
-	{"milter", "pid_file", KEY_TEXT, FIELD(pid_file), 0, NULL, 0},
-	{"milter", "log_level", KEY_NAME, FIELD(log_level), 0, NAMES(log_levels)},
+	{"milter", "socket", KEY_TEXT_SET, FIELD(socket), 0, RESTART},
+	{"milter", "socket_mode", KEY_OCTAL, FIELD(socket_mode), 0777, RESTART},
+	{"milter", "user", KEY_TEXT, FIELD(user), 0, RESTART},
+	{"milter", "pid_file", KEY_TEXT, FIELD(pid_file), 0, RESTART},
+	{"milter", "log_level", KEY_NAME, FIELD(log_level), 0, NAMES(log_levels), false},
 	{"milter", "syslog_facility", KEY_NAME, FIELD(syslog_facility), 0,
-	 NAMES(facilities)},
-	{"milter", "dry_run", KEY_BOOL, FIELD(dry_run), 0, NULL, 0},
+	 NAMES(facilities), true},
+	{"milter", "dry_run", KEY_BOOL, FIELD(dry_run), 0, NULL, 0, false},
 	{"milter", "trusted_networks", KEY_NETWORKS, FIELD(trusted_networks), 0,
-	 NULL, 0},
-	{"milter", "timeout", KEY_SMALL_NUMBER, FIELD(timeout), 86400, NULL, 0},
+	 NULL, 0, false},
+	{"milter", "timeout", KEY_SMALL_NUMBER, FIELD(timeout), 86400, RESTART},
 	{"milter", "max_sessions", KEY_SMALL_NUMBER, FIELD(max_sessions),
-	 1000000, NULL, 0},
+	 1000000, NULL, 0, false},
 	{"milter", "shutdown_grace", KEY_SMALL_NUMBER, FIELD(shutdown_grace),
-	 3600, NULL, 0},
+	 3600, NULL, 0, false},
 	{"milter", "exempt_authenticated", KEY_BOOL, FIELD(exempt_authenticated),
-	 0, NULL, 0},
-	{"size", "max", KEY_NUMBER, FIELD(size_max), G_MAXUINT64, NULL, 0},
+	 0, NULL, 0, false},
+	{"size", "max", KEY_NUMBER, FIELD(size_max), G_MAXUINT64, NULL, 0, false},
 	{"size", "overrun_percent", KEY_SMALL_NUMBER, FIELD(overrun_percent),
-	 1000000, NULL, 0},
+	 1000000, NULL, 0, false},
 	{"size", "overrun_bytes", KEY_NUMBER, FIELD(overrun_bytes), G_MAXUINT64,
-	 NULL, 0},
-	{"size_limits", NULL, KEY_SIZE_LIMIT, 0, G_MAXUINT64, NULL, 0},
-	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0},
-	{"policy", "listen", KEY_SOCKET, FIELD(policy_listen), 0, NULL, 0},
-	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, NULL, 0},
-	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0},
+	 NULL, 0, false},
+	{"size_limits", NULL, KEY_SIZE_LIMIT, 0, G_MAXUINT64, NULL, 0, false},
+	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0, false},
+	{"policy", "listen", KEY_SOCKET, FIELD(policy_listen), 0, RESTART},
+	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, RESTART},
+	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0, false},
 	{"stats", "summary_interval", KEY_SMALL_NUMBER, FIELD(summary_interval),
-	 G_MAXUINT, NULL, 0},
+	 G_MAXUINT, NULL, 0, false},
 };
 
 #define AT(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
@@ -494,6 +496,54 @@ config_dump(const esmtp_config *c)
 		dump_value(out, c, &config_keys[i]);
 	}
 	return g_string_free(out, FALSE);
+}
+
+/* "socket", or "[stats] listen" outside [milter] */
+static void
+key_name(GString *out, const config_key *k)
+{
+	if (strcmp(k->group, "milter") == 0)
+		g_string_append(out, k->key);
+	else
+		g_string_append_printf(out, "[%s] %s", k->group, k->key);
+}
+
+char *
+config_restart_keys(void)
+{
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		if (!config_keys[i].restart)
+			continue;
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		key_name(out, &config_keys[i]);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Two values differ when config_dump() would write them differently. */
+char *
+config_restart_changes(const esmtp_config *a, const esmtp_config *b)
+{
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+		g_autoptr(GString) va = g_string_new(NULL);
+		g_autoptr(GString) vb = g_string_new(NULL);
+
+		if (!config_keys[i].restart)
+			continue;
+		dump_value(va, a, &config_keys[i]);
+		dump_value(vb, b, &config_keys[i]);
+		if (g_string_equal(va, vb))
+			continue;
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		key_name(out, &config_keys[i]);
+	}
+	return g_string_free(out, out->len == 0);
 }
 
 esmtp_config *

@@ -21,7 +21,7 @@ typedef struct {
 	char last_rcpt[SESSION_NAME_MAX];
 	guint last_rcpt_count;
 	char last_reply[POLICY_REPLY_MAX];
-	unsigned tags_sent;	/* rules already in an X-ESMTP-Policy header */
+	rule_set tags_sent;	/* rules already in a SESSION_TAG_HEADER */
 	gint64 last_seen;
 	GList lru;		/* in policy_engine.lru, oldest first */
 } policy_session;
@@ -34,8 +34,6 @@ struct policy_engine {
 	GHashTable *sessions;	/* key -> policy_session */
 	GQueue lru;
 };
-
-#define POLICY_HEADER "X-ESMTP-Policy"
 
 policy_engine *
 policy_engine_new(stats *st, session_links *links, session_log_fn log,
@@ -88,16 +86,6 @@ unsigned
 policy_engine_sessions(const policy_engine *pe)
 {
 	return g_hash_table_size(pe->sessions);
-}
-
-static greeting_type
-greeting_of(const char *protocol_name)
-{
-	if (strcmp(protocol_name, "ESMTP") == 0)
-		return GREETING_EHLO;
-	if (strcmp(protocol_name, "SMTP") == 0)
-		return GREETING_HELO;
-	return GREETING_UNKNOWN;
 }
 
 static policy_session *
@@ -192,24 +180,15 @@ begin_transaction(policy_session *ps, const policy_request *req,
 static bool
 reply_tags(policy_session *ps, char *reply, size_t len)
 {
-	const session_msg *m = &ps->conn.msg;
-	char rules[SESSION_TEXT_MAX] = "";
-	unsigned fresh = 0;
+	char rules[SESSION_TEXT_MAX];
+	rule_set fresh = session_tag_list(&ps->conn.msg, ps->tags_sent, rules,
+					  sizeof rules);
 
-	for (unsigned r = 0; r < RULE_COUNT; r++) {
-		if (!m->violations[r].fired
-		    || m->violations[r].action != ACTION_TAG
-		    || (ps->tags_sent & (1u << r)))
-			continue;
-		fresh |= 1u << r;
-		if (rules[0] != '\0')
-			g_strlcat(rules, ", ", sizeof rules);
-		g_strlcat(rules, rule_token(r), sizeof rules);
-	}
 	if (fresh == 0)
 		return false;
 	ps->tags_sent |= fresh;
-	snprintf(reply, len, "action=PREPEND " POLICY_HEADER ": %s\n\n", rules);
+	snprintf(reply, len, "action=PREPEND " SESSION_TAG_HEADER ": %s\n\n",
+		 rules);
 	return true;
 }
 
@@ -267,7 +246,7 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 		     const policy_request *req, gint64 now, char *reply,
 		     size_t len)
 {
-	greeting_type g = greeting_of(req->protocol_name);
+	greeting_type g = session_greeting_of(req->protocol_name);
 	policy_session *ps;
 	session_endpoints ends = {.client_port = req->port_value};
 

@@ -260,8 +260,8 @@ session_fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 		stats_add(&c->stats->violations[rule][exempted
 			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
 
-	if (action != ACTION_IGNORE && !(cx->logged & (1u << rule))) {
-		cx->logged |= 1u << rule;
+	if (action != ACTION_IGNORE && !(cx->logged & RULE_BIT(rule))) {
+		cx->logged |= RULE_BIT(rule);
 		session_log_violation(c, rule, action, cx->stage, cx->rcpt,
 				      exempted, text);
 	}
@@ -306,9 +306,11 @@ has_8bit(const char *s)
 	return false;
 }
 
-static greeting_type
-greeting_from_protocol(const char *r)
+greeting_type
+session_greeting_of(const char *r)
 {
+	if (r == NULL)
+		return GREETING_UNKNOWN;
 	if (g_ascii_strcasecmp(r, "SMTP") == 0)
 		return GREETING_HELO;
 	if (g_ascii_strncasecmp(r, "ESMTP", 5) == 0
@@ -335,7 +337,7 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	if (macros != NULL) {
 		set_queue_id(c, macros->queue_id);
 		if (macros->protocol != NULL && *macros->protocol != '\0')
-			c->greeting = greeting_from_protocol(macros->protocol);
+			c->greeting = session_greeting_of(macros->protocol);
 		if ((macros->auth_type != NULL && *macros->auth_type != '\0')
 		    || (macros->auth_authen != NULL
 			&& *macros->auth_authen != '\0'))
@@ -423,18 +425,23 @@ session_rcpt(session_conn *c, char **argv, const char *queue_id,
 	m->eom_limit_set = true;
 }
 
-static void
-build_tag_header(const session_msg *m, char *buf, size_t len)
+rule_set
+session_tag_list(const session_msg *m, rule_set skip, char *buf, size_t len)
 {
+	rule_set listed = 0;
+
 	buf[0] = '\0';
 	for (unsigned r = 0; r < RULE_COUNT; r++) {
 		if (!m->violations[r].fired
-		    || m->violations[r].action != ACTION_TAG)
+		    || m->violations[r].action != ACTION_TAG
+		    || (skip & RULE_BIT(r)))
 			continue;
+		listed |= RULE_BIT(r);
 		if (buf[0] != '\0')
 			g_strlcat(buf, ", ", len);
 		g_strlcat(buf, rule_token(r), len);
 	}
+	return listed;
 }
 
 void
@@ -495,7 +502,7 @@ session_eom(session_conn *c, const char *queue_id, session_result *res)
 	}
 
 	if (!res->stop)
-		build_tag_header(m, res->tag_header, sizeof res->tag_header);
+		session_tag_list(m, 0, res->tag_header, sizeof res->tag_header);
 	msg_finish(c, !res->stop ? VERDICT_ACCEPT
 		   : res->action == ACTION_REJECT ? VERDICT_REJECT
 						  : VERDICT_TEMPFAIL);

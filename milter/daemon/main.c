@@ -35,7 +35,7 @@
 #include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
-#define ESMTP_MILTER_VERSION "0.1.0"
+#error "the Makefile's VERSION is the version: -DESMTP_MILTER_VERSION"
 #endif
 
 /* Command-line values that win over the config file, also on reload. */
@@ -138,14 +138,17 @@ static int
 print_effective_config(void)
 {
 	g_autoptr(esmtp_config) c = load_config(true);
-	g_autofree char *keys = NULL, *rules = NULL;
+	g_autofree char *keys = NULL, *rules = NULL, *restart = NULL;
 
 	if (c == NULL)
 		return EX_CONFIG;
 	keys = config_dump(c);
 	rules = config_dump_rules(c);
-	printf("# esmtp-milter %s, from %s\n%s\n%s", ESMTP_MILTER_VERSION,
-	       c->path != NULL ? c->path : "built-in defaults", keys, rules);
+	restart = config_restart_keys();
+	printf("# esmtp-milter %s, from %s\n%s\n# only a restart changes: %s\n\n%s",
+	       ESMTP_MILTER_VERSION,
+	       c->path != NULL ? c->path : "built-in defaults", keys, restart,
+	       rules);
 	return EX_OK;
 }
 

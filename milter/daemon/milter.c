@@ -19,7 +19,6 @@
 #include "shutdown.h"
 #include "tcp_session.h"
 
-#define POLICY_HEADER "X-ESMTP-Policy"
 
 static gint64 now_ns(void);
 
@@ -197,7 +196,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		} else {
 			log_msg(LOG_WARNING, NULL,
 				"the MTA does not let filters add headers: the tag action adds no "
-				POLICY_HEADER " header in this session");
+				SESSION_TAG_HEADER " header in this session");
 		}
 	}
 	if (f0 & SMFIF_SETSYMLIST) {
@@ -402,9 +401,9 @@ mlfi_eom(SMFICTX *ctx)
 	learn_greeting(mc);
 	session_eom(&mc->session, macro(ctx, "i"), &res);
 	if (!res.stop && res.tag_header[0] != '\0' && mc->can_add_header
-	    && smfi_addheader(ctx, POLICY_HEADER, res.tag_header) != MI_SUCCESS)
+	    && smfi_addheader(ctx, SESSION_TAG_HEADER, res.tag_header) != MI_SUCCESS)
 		log_msg(LOG_WARNING, mc->session.msg.queue_id,
-			"could not add the " POLICY_HEADER " header");
+			"could not add the " SESSION_TAG_HEADER " header");
 	return timed(mc, STATS_STAGE_EOM, start, reply(ctx, &res));
 }
 

@@ -9,7 +9,9 @@ exactly its octets.
 usage: replies.py SOCKET_PATH DAEMON_LOG CONFIG PID
 """
 import os
+import re
 import signal
+import subprocess
 import struct
 import sys
 import time
@@ -19,10 +21,20 @@ from rawmilter import ACTIONS, PROTOCOL, Conn, args
 SOCK, LOG, CONF, PID = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 SMFIP_HDR_LEADSPC = 0x100000
 
-RULES = ["param_syntax", "param_unregistered", "param_private",
-         "param_duplicate", "param_misplaced", "param_value",
-         "param_without_ehlo", "size_syntax", "size_limit", "size_overrun",
-         "size_actual_limit", "body_8bit_undeclared", "utf8_undeclared"]
+
+def rules_from_daemon():
+    """Every rule token, from the rule table of the daemon under test
+    (esmtp-milter -T), so that a rule added there without a case here
+    fails this test."""
+    daemon = os.readlink("/proc/%d/exe" % PID)
+    out = subprocess.run([daemon, "-T", "-c", CONF], capture_output=True,
+                         text=True, check=True).stdout
+    rules = re.findall(r"^# (\w+) +[a-z,]+ +\w+ +\d{3} ", out, re.M)
+    assert len(rules) > 10, "no rule table in esmtp-milter -T:\n" + out
+    return rules
+
+
+RULES = rules_from_daemon()
 
 CONFIG = """\
 [milter]
@@ -101,6 +113,11 @@ CASES = [
      ["<j\u00f6rg@example.org>".encode()], None, None,
      "rcpt", ("553", "5.6.7"), ("451", "4.6.7"),
      "non-ASCII recipient address without SMTPUTF8"),
+    # no {tls_version}, which the daemon asked for: a plaintext session
+    ("requiretls_without_tls (RFC 8689 4.2)", b"ESMTP", [b"<a@example.net>", b"REQUIRETLS"],
+     None, None, None,
+     "mail", ("530", "5.7.10"), ("451", "4.7.10"),
+     "REQUIRETLS in a session without TLS"),
 ]
 
 
