@@ -123,7 +123,7 @@ endef
 .PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz-run fuzz run \
         tsan-tests prometheus-tests deb deb-tests \
-        demo bench mutants layering doc-tests \
+        demo bench mutants mutants-check layering doc-tests \
         install uninstall clean
 
 all:
@@ -190,7 +190,7 @@ check: deps-check
 	@# the bench's programs are built too, so that they do not rot
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
 	  $(BUILD)/null_filter $(BUILD)/null_policy $(BUILD)/milterload \
-	  $(BUILD)/parse_bench layering \
+	  $(BUILD)/parse_bench layering mutants-check \
 	  doc-tests unit unit-san tsan-tests fuzz-replay fuzz-run milter-tests \
 	  cli-tests install-tests stats-tests prometheus-tests deb-tests \
 	  deploy-tests e2e-tests
@@ -329,6 +329,11 @@ bench: deps-check
 # only the mutants whose file or text contains TEXT.
 mutants: deps-check
 	$(PYTHON) tests/mutants/mutants.py $(CURDIR) $(CURDIR)/$(BUILD)/mutants $(MUTANTS)
+
+# make check's part of it: every mutant's text still occurs exactly once
+# in its file, so that the list cannot go stale unnoticed (no build)
+mutants-check:
+	$(PYTHON) tests/mutants/mutants.py --check $(CURDIR)
 
 install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh

@@ -29,16 +29,15 @@ typedef enum {
 	PARAM_BAD_KEYWORD,	/* keyword not (ALPHA/DIGIT) *(ALPHA/DIGIT/"-") */
 	PARAM_EMPTY_VALUE,	/* "KEYWORD=" */
 	PARAM_BAD_VALUE,	/* space, "=", a control character or DEL */
-	PARAM_NON_ASCII_VALUE,	/* 8-bit octets without SMTPUTF8 */
+	PARAM_NON_ASCII_VALUE,	/* 8-bit octets without SMTPUTF8 (the
+				   session's verdict, not the parser's) */
 	PARAM_BAD_UTF8_VALUE,	/* 8-bit octets that are not UTF-8 */
 } esmtp_param_status;
 
-esmtp_param_status esmtp_param_parse(const char *raw, bool utf8_allowed,
-				     esmtp_param *out);
+/* 8-bit octets in a value must be UTF-8; whether SMTPUTF8 was declared
+   for them is the session's to judge (PARAM_NON_ASCII_VALUE). */
+esmtp_param_status esmtp_param_parse(const char *raw, esmtp_param *out);
 const char *esmtp_param_status_text(esmtp_param_status status);
-
-/* Case-insensitive keyword comparison (RFC 5321 2.4). */
-bool esmtp_keyword_equals(const char *keyword, size_t len, const char *name);
 
 /* Whether a keyword is private (RFC 5321 2.2.2: starts with X). */
 bool esmtp_keyword_is_private(const char *keyword, size_t len);

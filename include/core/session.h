@@ -100,7 +100,6 @@ typedef struct {
 	int log_level;		/* lines above this syslog priority are not
 				   even formatted */
 
-	bool connected;
 	net_addr client;
 	char client_addr[64];
 	char client_name[SESSION_NAME_MAX];

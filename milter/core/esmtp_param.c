@@ -17,7 +17,7 @@ is_keyword_char(unsigned char c)
 }
 
 esmtp_param_status
-esmtp_param_parse(const char *raw, bool utf8_allowed, esmtp_param *out)
+esmtp_param_parse(const char *raw, esmtp_param *out)
 {
 	const char *eq;
 	bool eight_bit = false;
@@ -60,12 +60,9 @@ esmtp_param_parse(const char *raw, bool utf8_allowed, esmtp_param *out)
 			return PARAM_BAD_VALUE;
 	}
 	out->eight_bit = eight_bit;
-	if (eight_bit) {
-		if (!utf8_allowed)
-			return PARAM_NON_ASCII_VALUE;
-		if (!g_utf8_validate_len(out->value, out->value_len, NULL))
-			return PARAM_BAD_UTF8_VALUE;
-	}
+	/* whether SMTPUTF8 allows it is the caller's to judge */
+	if (eight_bit && !g_utf8_validate_len(out->value, out->value_len, NULL))
+		return PARAM_BAD_UTF8_VALUE;
 	return PARAM_OK;
 }
 
@@ -89,12 +86,6 @@ esmtp_param_status_text(esmtp_param_status status)
 		return "8-bit value that is not UTF-8";
 	}
 	return "invalid";
-}
-
-bool
-esmtp_keyword_equals(const char *keyword, size_t len, const char *name)
-{
-	return strlen(name) == len && g_ascii_strncasecmp(keyword, name, len) == 0;
 }
 
 bool

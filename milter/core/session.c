@@ -75,7 +75,6 @@ void
 session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 		const char *addr_text)
 {
-	c->connected = true;
 	/* MTAs pass "[192.0.2.7]" when the client has no name: log "unknown" */
 	if (hostname != NULL && hostname[0] != '[')
 		session_sanitize_text(c->client_name, sizeof c->client_name, hostname);

@@ -58,7 +58,7 @@ typedef struct {
 static void
 parse_param(const char *raw, parsed_param *out)
 {
-	out->status = esmtp_param_parse(raw, true, &out->p);
+	out->status = esmtp_param_parse(raw, &out->p);
 	out->row = out->status == PARAM_OK || out->status == PARAM_BAD_VALUE
 		   || out->status == PARAM_EMPTY_VALUE
 		   || out->status == PARAM_BAD_UTF8_VALUE

@@ -8,8 +8,12 @@ rate; exits 1 when a mutant not marked equivalent survived.
 
 usage: mutants.py TOP SCRATCH [FILTER]   (FILTER: only mutants whose
 file or text contains it). [N] in the output is the mutant's line in
-mutants.txt. A mutant that does not build is a mistake in the list: it
-is reported, and the run fails.
+mutants.txt. A mutant that does not build, or whose text no longer
+occurs exactly once in its file (the code moved on), is a mistake in the
+list: it is reported and skipped, the run goes on, and fails at the end.
+
+usage: mutants.py --check TOP   (make check: only that every mutant's
+text occurs exactly once in its file; no build, a second or so)
 """
 import os
 import shutil
@@ -18,8 +22,11 @@ import subprocess
 import sys
 import time
 
+CHECK_ONLY = sys.argv[1:2] == ["--check"]
+if CHECK_ONLY:
+    sys.argv.pop(1)
 TOP = os.path.abspath(sys.argv[1])
-SCRATCH = os.path.abspath(sys.argv[2])
+SCRATCH = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 FILTER = sys.argv[3] if len(sys.argv) > 3 else None
 SUITE_TIMEOUT = 300
 
@@ -115,7 +122,31 @@ def cli():
 SUITES = [("unit", unit), ("protocol", protocol), ("cli", cli)]
 
 
+def stale(m, root):
+    """Why a mutant's text is not exactly once in its file, or None."""
+    path = os.path.join(root, m["file"])
+    if not os.path.isfile(path):
+        return "mutants.txt:%d: %s does not exist" % (m["line"], m["file"])
+    with open(path) as f:
+        n = f.read().count(m["from"])
+    if n != 1:
+        return "mutants.txt:%d: the text occurs %d times in %s, not once: %s" % (
+            m["line"], n, m["file"], m["from"].strip())
+    return None
+
+
+def check():
+    mutants = load()
+    problems = [p for p in (stale(m, TOP) for m in mutants) if p]
+    for p in problems:
+        print("STALE: " + p)
+    print("mutants: %d in the list, %d stale" % (len(mutants), len(problems)))
+    return 1 if problems else 0
+
+
 def main():
+    if CHECK_ONLY:
+        return check()
     mutants = load()
     if FILTER:
         mutants = [m for m in mutants if FILTER in m["file"] or FILTER in m["from"]]
@@ -134,12 +165,14 @@ def main():
     survivors = []
     stillborn = []
     for m in mutants:
+        why = stale(m, SCRATCH)
+        if why:
+            stillborn.append(why)
+            print("STALE                    [%d] %s" % (m["line"], why), flush=True)
+            continue
         path = os.path.join(SCRATCH, m["file"])
         with open(path) as f:
             text = f.read()
-        if text.count(m["from"]) != 1:
-            sys.exit("mutants.txt:%d: the text occurs %d times in %s, not once"
-                     % (m["line"], text.count(m["from"]), m["file"]))
         label = "[%d] %s: %s -> %s" % (m["line"], m["file"], m["from"].strip(), m["to"].strip())
         t0 = time.time()
         with open(path, "w") as f:
