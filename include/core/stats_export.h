@@ -72,6 +72,7 @@ void stats_json_uint(JsonBuilder *b, const char *name, uint64_t v);
 /* Prometheus text: a family's HELP and TYPE lines (name after
    "esmtp_milter_"), and one sample whose labels are name, value pairs
    ending with NULL. */
+void stats_prometheus_escape(GString *out, const char *label_value);
 void stats_prometheus_head(GString *out, const char *name, const char *type,
 			   const char *help);
 void stats_prometheus_sample(GString *out, const char *name, uint64_t value,

@@ -12,51 +12,6 @@
 /* ---- Prometheus ------------------------------------------------------- */
 
 static void
-escape_label(GString *out, const char *v)
-{
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			g_string_append_c(out, '\\');
-		if (*v == '\n')
-			g_string_append(out, "\\n");
-		else
-			g_string_append_c(out, *v);
-	}
-}
-
-void
-stats_prometheus_head(GString *out, const char *name, const char *type,
-		      const char *help)
-{
-	g_string_append_printf(out, "# HELP esmtp_milter_%s %s\n"
-			       "# TYPE esmtp_milter_%s %s\n",
-			       name, help, name, type);
-}
-
-void
-stats_prometheus_sample(GString *out, const char *name, uint64_t value, ...)
-{
-	const char *k;
-	va_list ap;
-	bool first = true;
-
-	g_string_append_printf(out, "esmtp_milter_%s", name);
-	va_start(ap, value);
-	while ((k = va_arg(ap, const char *)) != NULL) {
-		const char *v = va_arg(ap, const char *);
-
-		g_string_append(out, first ? "{" : ",");
-		g_string_append_printf(out, "%s=\"", k);
-		escape_label(out, v);
-		g_string_append_c(out, '"');
-		first = false;
-	}
-	va_end(ap);
-	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n",
-			       first ? "" : "}", value);
-}
-
-static void
 bound_text(char *buf, size_t len, double bound)
 {
 	g_ascii_formatd(buf, (int)len, "%g", bound);
@@ -79,7 +34,7 @@ histogram(GString *out, const char *name, stats_histogram *h,
 		g_string_append_printf(out, "esmtp_milter_%s_bucket{", name);
 		if (label != NULL) {
 			g_string_append_printf(out, "%s=\"", label);
-			escape_label(out, value);
+			stats_prometheus_escape(out, value);
 			g_string_append_c(out, '"');
 		}
 		g_string_append_printf(out, "%sle=\"%s\"} %" G_GUINT64_FORMAT "\n",
@@ -90,11 +45,11 @@ histogram(GString *out, const char *name, stats_histogram *h,
 	if (label != NULL) {
 		g_string_append_printf(out, "esmtp_milter_%s_sum{%s=\"", name,
 				       label);
-		escape_label(out, value);
+		stats_prometheus_escape(out, value);
 		g_string_append_printf(out, "\"} %s\n", sum);
 		g_string_append_printf(out, "esmtp_milter_%s_count{%s=\"", name,
 				       label);
-		escape_label(out, value);
+		stats_prometheus_escape(out, value);
 		g_string_append_printf(out, "\"} %" G_GUINT64_FORMAT "\n",
 				       stats_get(&h->count));
 	} else {
@@ -192,12 +147,6 @@ summary_format(const summary_totals *now, const summary_totals *prev,
 
 /* ---- JSON -------------------------------------------------------------- */
 
-void
-stats_json_uint(JsonBuilder *b, const char *name, uint64_t v)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_add_int_value(b, (gint64)MIN(v, (uint64_t)G_MAXINT64));
-}
 
 static void
 json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
