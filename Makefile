@@ -165,7 +165,9 @@ $(BUILD)/san/%.o: %.c Makefile
 
 # The core may use GLib and json-glib only: each header of another
 # layer or library must fail to compile with the core's flags.
-layering:
+layering: $(DAEMON_OBJ) $(REPORT_OBJ)
+	@$(PYTHON) tests/structure.py $(DAEMON_OBJ) -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
+	@$(PYTHON) tests/structure.py $(REPORT_OBJ)
 	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \
 	    '"milter.h"' '"stats_http.h"' '"log.h"' '"report.h"'; do \
 	  if echo "#include $$h" | $(CC) -std=gnu11 $(CORE_CFLAGS) -x c \

@@ -1,8 +1,9 @@
 /*
  * The libmilter adapter: thin callbacks that translate between the
  * milter protocol and the session core. milter_desc is what main()
- * registers with smfi_register(); each session takes the current config
- * from process.h at connect and counts into process_stats().
+ * registers with smfi_register(), after milter_use() named the process
+ * whose config each session takes at connect and whose statistics and
+ * session links it uses.
  */
 #ifndef ESMTP_MILTER_H
 #define ESMTP_MILTER_H
@@ -11,7 +12,10 @@
 #include <string.h>
 #include <libmilter/mfapi.h>
 
+#include "process.h"
+
 extern struct smfiDesc milter_desc;
+void milter_use(process *p);
 
 /*
  * The stages the daemon never answers, negotiated as "no reply" on a

@@ -11,6 +11,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "process.h"
+
+typedef struct policy_server policy_server;
+
 /* Connections at once; one more is closed at once, with a warning. */
 #define POLICY_CONNECTIONS_MAX 2048
 /* A request must arrive whole within this many seconds of its first
@@ -28,8 +32,14 @@
  */
 int policy_server_open(const char *spec, unsigned mode, bool chown_to,
 		       uid_t uid, gid_t gid, char **why);
-bool policy_server_start(int fd);
-/* Stops the thread, closes every connection, ends the kept sessions. */
-void policy_server_stop(void);
+/*
+ * Serves the listening socket fd on a thread of its own, judging with
+ * p's config, counting in p's statistics and telling the milter sessions
+ * in p's links; NULL when the thread cannot start.
+ */
+policy_server *policy_server_start(int fd, process *p);
+/* Stops the thread, closes every connection, ends the kept sessions and
+   the listening socket; NULL does nothing. */
+void policy_server_stop(policy_server *srv);
 
 #endif

@@ -1,43 +1,61 @@
 /*
- * Process state shared by the front ends (the libmilter adapter and
- * the policy listener) and the housekeeping thread: the config that new
- * sessions start with, the statistics, and what a reload does with a
- * newly loaded config. Nothing here knows libmilter.
+ * The process state shared by the front ends (the libmilter adapter and
+ * the policy listener), the housekeeping thread and the signal thread:
+ * the config that new sessions start with, the statistics, the milter
+ * sessions the policy service can find, and how many milter sessions the
+ * descriptors allow. main() owns the one process and passes it to each
+ * part; nothing here knows libmilter or calls back into those parts.
  *
  * process_config_acquire() returns a reference the caller releases with
  * config_unref(); before any config is set it returns fresh defaults.
  * process_config_set() takes a reference of its own (NULL drops it).
- * process_stats() is the one statistics block of the process.
- * process_reload() puts next in force (or, when next is NULL, logs that
- * the reload of path failed and keeps the current config), names the
- * changed keys that need a restart, counts the reload and saves the
- * statistics; it does not take the caller's reference.
  */
 #ifndef ESMTP_PROCESS_H
 #define ESMTP_PROCESS_H
+
+#include <stdbool.h>
+#include <glib.h>
 
 #include "config.h"
 #include "session_link.h"
 #include "stats.h"
 
-esmtp_config *process_config_acquire(void);
-void process_config_set(esmtp_config *config);
-stats *process_stats(void);
+typedef struct {
+	GMutex config_lock;	/* no message path takes it: a session takes
+				   its config reference once, at connect */
+	esmtp_config *config;
+	stats counters;
+	session_links *links;	/* NULL without the policy listener */
+	unsigned fd_cap;	/* milter sessions the descriptors allow */
+} process;
+
+/* with_links: the policy listener runs, so sessions are kept findable */
+void process_init(process *p, bool with_links);
+esmtp_config *process_config_acquire(process *p);
+void process_config_set(process *p, esmtp_config *config);
 /*
- * The milter sessions the policy service can find (NULL until
- * process_links_start(), which the daemon calls only when the policy
- * listener runs; the table lives as long as the process).
+ * Puts next in force (or, when next is NULL, logs that the reload of path
+ * failed and keeps the current config), names the changed keys that need
+ * a restart and counts the reload; true when next is now in force. It
+ * does not take the caller's reference.
  */
-void process_links_start(void);
-session_links *process_links(void);
+bool process_reload(process *p, esmtp_config *next, const char *path);
+
+/*
+ * The descriptor budget, read once at start after the daemon raised its
+ * open-files limit: PROCESS_FD_BASE for the listeners, the logs and the
+ * state file, plus each listener's own connection cap (reserved, as
+ * given), and what is left for milter sessions; logged in one line.
+ */
+#define PROCESS_FD_BASE 64
+void process_fd_budget(process *p, unsigned policy_connections,
+		       unsigned http_connections);
 /*
  * The most milter sessions at once: [milter] max_sessions, or when that
- * is 0 what the open-files limit leaves (read once at start, after the
- * daemon raised it, less what the listeners need). *from_limit says
+ * is 0 (or more) what the descriptor budget leaves. *from_limit says
  * which of the two it is.
  */
-void process_session_cap_init(void);
-unsigned process_session_cap(const esmtp_config *config, bool *from_limit);
-void process_reload(esmtp_config *next, const char *path);
+unsigned process_session_cap(const process *p, const esmtp_config *config,
+			     bool *from_limit);
 
 #endif

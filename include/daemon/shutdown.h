@@ -16,13 +16,18 @@
 
 #include <stdbool.h>
 
+#include "process.h"
+
 /*
  * Starts the signal thread. Call with every signal it takes blocked in
- * the calling thread (so in every thread started after it). reload runs
- * on SIGUSR1; cleanup saves and removes what must be and returns the exit
- * status; sock_path is the milter's unix socket (NULL for inet).
+ * the calling thread (so in every thread started after it). reload(data)
+ * runs on SIGUSR1; cleanup(data) saves and removes what must be and
+ * returns the exit status; sock_path is the milter's unix socket (NULL
+ * for inet). The stop waits for p's open milter sessions, up to its
+ * config's shutdown_grace.
  */
-bool shutdown_signals_start(void (*reload)(void), int (*cleanup)(void),
+bool shutdown_signals_start(process *p, void (*reload)(void *data),
+			    int (*cleanup)(void *data), void *data,
 			    const char *sock_path);
 /* Whether a stop has begun: new milter sessions are tempfailed. */
 bool shutdown_stopping(void);

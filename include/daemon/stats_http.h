@@ -12,6 +12,9 @@
 
 typedef struct stats_http stats_http;
 
+/* Connections at once (the descriptor budget counts them). */
+#define STATS_HTTP_CONNECTIONS_MAX 256u
+
 /* listen is HOST:PORT or [IPV6]:PORT; *loopback tells what it bound. */
 stats_http *stats_http_start(const char *listen, stats *s, bool *loopback,
 			     GError **error);

@@ -1,10 +1,10 @@
 /*
- * Reading and writing the config file. GKeyFile parses; this file knows
- * which groups and keys exist (one typed row each), validates every
- * value, and finds the line of a problem so that the administrator is
- * told "file:line: what is wrong". config_dump() writes the rows back.
+ * Reading the config file. GKeyFile parses; the key table (config_keys.h)
+ * says which groups and keys exist, this file validates every value by
+ * its row and finds the line of a problem so that the administrator is
+ * told "file:line: what is wrong".
  */
-#include "config.h"
+#include "config_keys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,33 +14,6 @@
 
 #include "config_lines.h"
 #include "name_code.h"
-
-static const name_code log_levels[] = {
-	{"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
-	{"info", LOG_INFO}, {"debug", LOG_DEBUG},
-};
-
-static const name_code facilities[] = {
-	{"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
-	{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
-	{"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
-	{"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
-	{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
-};
-
-const char *
-log_level_name(int priority)
-{
-	return name_code_name(log_levels, G_N_ELEMENTS(log_levels), priority,
-			      "info");
-}
-
-bool
-log_level_from_name(const char *name, int *priority)
-{
-	return name_code_find(log_levels, G_N_ELEMENTS(log_levels), name,
-			      priority);
-}
 
 /* ---- loading ---------------------------------------------------------- */
 
@@ -122,76 +95,6 @@ get_bool(loader *ld, const char *group, const char *key, bool *out)
 	return true;
 }
 
-/*
- * The config keys: one row each, with the type that says how its value is
- * read, checked, stored at offset in esmtp_config, and written back by
- * config_dump(). A bad value is a problem naming the key; the config
- * keeps its default then (and config_load fails as a whole).
- */
-typedef enum {
-	KEY_TEXT,		/* char *, any text */
-	KEY_TEXT_SET,		/* char *, not empty */
-	KEY_LISTEN,		/* char *, HOST:PORT or empty */
-	KEY_SOCKET,		/* char *, unix:/PATH, inet:PORT@HOST or empty */
-	KEY_OCTAL,		/* guint, 0 .. max, in octal */
-	KEY_NAME,		/* int, one of names */
-	KEY_BOOL,		/* bool */
-	KEY_NETWORKS,		/* GArray of net_addr */
-	KEY_NUMBER,		/* guint64, 0 .. max */
-	KEY_SMALL_NUMBER,	/* guint, 0 .. max */
-	KEY_SIZE_LIMIT,		/* [size_limits]: client:, from:, to: keys */
-	KEY_ACTION,		/* [actions]: one key per rule token */
-} key_type;
-
-typedef struct {
-	const char *group;
-	const char *key;	/* NULL: any key of the group */
-	key_type type;
-	size_t offset;
-	guint64 max;
-	const name_code *names;
-	size_t nnames;
-	bool restart;		/* in force only after a restart */
-} config_key;
-
-#define FIELD(f) G_STRUCT_OFFSET(esmtp_config, f)
-#define NAMES(t) t, G_N_ELEMENTS(t)
-#define RESTART NULL, 0, true
-
-/* esmtp-milter.conf(5), in the order config_dump() writes them. */
-static const config_key config_keys[] = {
-	{"milter", "socket", KEY_TEXT_SET, FIELD(socket), 0, RESTART},
-	{"milter", "socket_mode", KEY_OCTAL, FIELD(socket_mode), 0777, RESTART},
-	{"milter", "user", KEY_TEXT, FIELD(user), 0, RESTART},
-	{"milter", "pid_file", KEY_TEXT, FIELD(pid_file), 0, RESTART},
-	{"milter", "log_level", KEY_NAME, FIELD(log_level), 0, NAMES(log_levels), false},
-	{"milter", "syslog_facility", KEY_NAME, FIELD(syslog_facility), 0,
-	 NAMES(facilities), true},
-	{"milter", "dry_run", KEY_BOOL, FIELD(dry_run), 0, NULL, 0, false},
-	{"milter", "trusted_networks", KEY_NETWORKS, FIELD(trusted_networks), 0,
-	 NULL, 0, false},
-	{"milter", "timeout", KEY_SMALL_NUMBER, FIELD(timeout), 86400, RESTART},
-	{"milter", "max_sessions", KEY_SMALL_NUMBER, FIELD(max_sessions),
-	 1000000, NULL, 0, false},
-	{"milter", "shutdown_grace", KEY_SMALL_NUMBER, FIELD(shutdown_grace),
-	 3600, NULL, 0, false},
-	{"milter", "exempt_authenticated", KEY_BOOL, FIELD(exempt_authenticated),
-	 0, NULL, 0, false},
-	{"size", "max", KEY_NUMBER, FIELD(size_max), G_MAXUINT64, NULL, 0, false},
-	{"size", "overrun_percent", KEY_SMALL_NUMBER, FIELD(overrun_percent),
-	 1000000, NULL, 0, false},
-	{"size", "overrun_bytes", KEY_NUMBER, FIELD(overrun_bytes), G_MAXUINT64,
-	 NULL, 0, false},
-	{"size_limits", NULL, KEY_SIZE_LIMIT, 0, G_MAXUINT64, NULL, 0, false},
-	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0, false},
-	{"policy", "listen", KEY_SOCKET, FIELD(policy_listen), 0, RESTART},
-	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, RESTART},
-	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0, false},
-	{"stats", "summary_interval", KEY_SMALL_NUMBER, FIELD(summary_interval),
-	 G_MAXUINT, NULL, 0, false},
-};
-
-#define AT(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
 
 static bool
 valid_domain(const char *d)
@@ -275,51 +178,32 @@ valid_listen(const char *v)
 }
 
 static void
-load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
-	   const char *key)
+load_action(loader *ld, esmtp_config *c, const config_key *k, const char *g,
+	    const char *key)
 {
 	g_autofree char *v = NULL;
+	rule_id rule;
+
+	if (!rule_from_token(key, &rule)) {
+		problem(ld, g, key, "unknown rule \"%s\" in [%s]", key, g);
+		return;
+	}
+	v = get_string(ld, g, key);
+	if (v != NULL && !action_from_name(v, &CONFIG_AT(c, k, rule_action)[rule])) {
+		g_autofree char *allowed = action_names_list();
+
+		problem(ld, g, key, "%s: \"%s\" is not %s", key, v, allowed);
+	}
+}
+
+/* A value read as text: checked by its row's type, then stored. */
+static void
+load_text(loader *ld, esmtp_config *c, const config_key *k, const char *g,
+	  const char *key, const char *v)
+{
 	guint64 n;
 	int code;
 
-	switch (k->type) {
-	case KEY_SIZE_LIMIT:
-		load_size_limit(ld, c, g, key);
-		return;
-	case KEY_NETWORKS:
-		load_networks(ld, *AT(c, k, GArray *), g, key);
-		return;
-	case KEY_ACTION: {
-		rule_id rule;
-
-		if (!rule_from_token(key, &rule)) {
-			problem(ld, g, key, "unknown rule \"%s\" in [%s]", key, g);
-			return;
-		}
-		v = get_string(ld, g, key);
-		if (v != NULL && !action_from_name(v, &AT(c, k, rule_action)[rule])) {
-			g_autofree char *allowed = action_names_list();
-
-			problem(ld, g, key, "%s: \"%s\" is not %s", key, v, allowed);
-		}
-		return;
-	}
-	case KEY_BOOL:
-		get_bool(ld, g, key, AT(c, k, bool));
-		return;
-	case KEY_NUMBER:
-		get_uint(ld, g, key, k->max, AT(c, k, guint64));
-		return;
-	case KEY_SMALL_NUMBER:
-		if (get_uint(ld, g, key, k->max, &n))
-			*AT(c, k, guint) = (guint)n;
-		return;
-	default:
-		break;
-	}
-	v = get_string(ld, g, key);
-	if (v == NULL)
-		return;
 	switch (k->type) {
 	case KEY_TEXT_SET:
 		if (*v == '\0') {
@@ -328,16 +212,16 @@ load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
 		}
 		/* fall through */
 	case KEY_TEXT:
-		g_free(*AT(c, k, char *));
-		*AT(c, k, char *) = g_steal_pointer(&v);
+		g_free(*CONFIG_AT(c, k, char *));
+		*CONFIG_AT(c, k, char *) = g_strdup(v);
 		return;
 	case KEY_LISTEN:
 		if (!valid_listen(v)) {
 			problem(ld, g, key, "%s: \"%s\" is not HOST:PORT", key, v);
 			return;
 		}
-		g_free(*AT(c, k, char *));
-		*AT(c, k, char *) = g_steal_pointer(&v);
+		g_free(*CONFIG_AT(c, k, char *));
+		*CONFIG_AT(c, k, char *) = g_strdup(v);
 		return;
 	case KEY_SOCKET: {
 		socket_spec spec;
@@ -350,8 +234,8 @@ load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
 		}
 		if (*v != '\0')
 			socket_spec_clear(&spec);
-		g_free(*AT(c, k, char *));
-		*AT(c, k, char *) = g_steal_pointer(&v);
+		g_free(*CONFIG_AT(c, k, char *));
+		*CONFIG_AT(c, k, char *) = g_strdup(v);
 		return;
 	}
 	case KEY_OCTAL:
@@ -360,11 +244,11 @@ load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
 				"%s: \"%s\" is not an octal mode from 0 to %04" G_GINT64_MODIFIER "o",
 				key, v, k->max);
 		else
-			*AT(c, k, guint) = (guint)n;
+			*CONFIG_AT(c, k, guint) = (guint)n;
 		return;
 	case KEY_NAME:
 		if (name_code_find(k->names, k->nnames, v, &code)) {
-			*AT(c, k, int) = code;
+			*CONFIG_AT(c, k, int) = code;
 		} else {
 			g_autofree char *allowed = name_code_list(k->names,
 								  k->nnames);
@@ -378,11 +262,46 @@ load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
 }
 
 static void
+load_value(loader *ld, esmtp_config *c, const config_key *k, const char *g,
+	   const char *key)
+{
+	g_autofree char *v = NULL;
+	guint64 n;
+
+	switch (k->type) {
+	case KEY_SIZE_LIMIT:
+		load_size_limit(ld, c, g, key);
+		return;
+	case KEY_NETWORKS:
+		load_networks(ld, *CONFIG_AT(c, k, GArray *), g, key);
+		return;
+	case KEY_ACTION:
+		load_action(ld, c, k, g, key);
+		return;
+	case KEY_BOOL:
+		get_bool(ld, g, key, CONFIG_AT(c, k, bool));
+		return;
+	case KEY_NUMBER:
+		get_uint(ld, g, key, k->max, CONFIG_AT(c, k, guint64));
+		return;
+	case KEY_SMALL_NUMBER:
+		if (get_uint(ld, g, key, k->max, &n))
+			*CONFIG_AT(c, k, guint) = (guint)n;
+		return;
+	default:
+		break;
+	}
+	v = get_string(ld, g, key);
+	if (v != NULL)
+		load_text(ld, c, k, g, key, v);
+}
+
+static void
 load_key(loader *ld, esmtp_config *c, const char *group, const char *key)
 {
 	bool group_known = false;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+	for (size_t i = 0; i < config_keys_count; i++) {
 		if (strcmp(config_keys[i].group, group) != 0)
 			continue;
 		group_known = true;
@@ -399,151 +318,10 @@ load_key(loader *ld, esmtp_config *c, const char *group, const char *key)
 static bool
 group_known(const char *group)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++)
+	for (size_t i = 0; i < config_keys_count; i++)
 		if (strcmp(config_keys[i].group, group) == 0)
 			return true;
 	return false;
-}
-
-/* ---- writing ------------------------------------------------------------- */
-
-static void
-dump_value(GString *out, const esmtp_config *c, const config_key *k)
-{
-	char net[INET6_ADDRSTRLEN + 8];
-
-	switch (k->type) {
-	case KEY_TEXT:
-	case KEY_TEXT_SET:
-	case KEY_LISTEN:
-	case KEY_SOCKET: {
-		const char *v = *AT(c, k, char *const);
-
-		g_string_append_printf(out, "%s =%s%s\n", k->key,
-				       *v != '\0' ? " " : "", v);
-		break;
-	}
-	case KEY_OCTAL:
-		g_string_append_printf(out, "%s = %04o\n", k->key,
-				       *AT(c, k, const guint));
-		break;
-	case KEY_NAME:
-		g_string_append_printf(out, "%s = %s\n", k->key,
-				       name_code_name(k->names, k->nnames,
-						      *AT(c, k, const int), "?"));
-		break;
-	case KEY_BOOL:
-		g_string_append_printf(out, "%s = %s\n", k->key,
-				       *AT(c, k, const bool) ? "true" : "false");
-		break;
-	case KEY_NETWORKS: {
-		const GArray *nets = *AT(c, k, GArray *const);
-
-		g_string_append_printf(out, "%s =", k->key);
-		for (guint i = 0; i < nets->len; i++) {
-			net_addr_format(&g_array_index(nets, net_addr, i), net,
-					sizeof net);
-			g_string_append_printf(out, "%s%s", i ? ";" : " ", net);
-		}
-		g_string_append_c(out, '\n');
-		break;
-	}
-	case KEY_NUMBER:
-		g_string_append_printf(out, "%s = %" G_GUINT64_FORMAT "\n",
-				       k->key, *AT(c, k, const guint64));
-		break;
-	case KEY_SMALL_NUMBER:
-		g_string_append_printf(out, "%s = %u\n", k->key,
-				       *AT(c, k, const guint));
-		break;
-	case KEY_SIZE_LIMIT:
-		for (guint i = 0; i < c->client_limits->len; i++) {
-			const client_limit *cl = &g_array_index(c->client_limits,
-								client_limit, i);
-
-			net_addr_format(&cl->net, net, sizeof net);
-			g_string_append_printf(out, "client:%s = %" G_GUINT64_FORMAT "\n",
-					       net, cl->limit);
-		}
-		for (guint i = 0; i < c->from_limits->len; i++)
-			g_string_append_printf(out, "from:%s = %" G_GUINT64_FORMAT "\n",
-					       g_array_index(c->from_limits, domain_limit, i).domain,
-					       g_array_index(c->from_limits, domain_limit, i).limit);
-		for (guint i = 0; i < c->to_limits->len; i++)
-			g_string_append_printf(out, "to:%s = %" G_GUINT64_FORMAT "\n",
-					       g_array_index(c->to_limits, domain_limit, i).domain,
-					       g_array_index(c->to_limits, domain_limit, i).limit);
-		break;
-	case KEY_ACTION:
-		for (unsigned r = 0; r < RULE_COUNT; r++)
-			g_string_append_printf(out, "%s = %s\n", rule_token(r),
-					       action_name(AT(c, k, const rule_action)[r]));
-		break;
-	}
-}
-
-char *
-config_dump(const esmtp_config *c)
-{
-	GString *out = g_string_new(NULL);
-	const char *group = NULL;
-
-	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
-		if (g_strcmp0(group, config_keys[i].group) != 0) {
-			group = config_keys[i].group;
-			g_string_append_printf(out, "%s[%s]\n", i ? "\n" : "", group);
-		}
-		dump_value(out, c, &config_keys[i]);
-	}
-	return g_string_free(out, FALSE);
-}
-
-/* "socket", or "[stats] listen" outside [milter] */
-static void
-key_name(GString *out, const config_key *k)
-{
-	if (strcmp(k->group, "milter") == 0)
-		g_string_append(out, k->key);
-	else
-		g_string_append_printf(out, "[%s] %s", k->group, k->key);
-}
-
-char *
-config_restart_keys(void)
-{
-	GString *out = g_string_new(NULL);
-
-	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
-		if (!config_keys[i].restart)
-			continue;
-		if (out->len > 0)
-			g_string_append(out, ", ");
-		key_name(out, &config_keys[i]);
-	}
-	return g_string_free(out, FALSE);
-}
-
-/* Two values differ when config_dump() would write them differently. */
-char *
-config_restart_changes(const esmtp_config *a, const esmtp_config *b)
-{
-	GString *out = g_string_new(NULL);
-
-	for (size_t i = 0; i < G_N_ELEMENTS(config_keys); i++) {
-		g_autoptr(GString) va = g_string_new(NULL);
-		g_autoptr(GString) vb = g_string_new(NULL);
-
-		if (!config_keys[i].restart)
-			continue;
-		dump_value(va, a, &config_keys[i]);
-		dump_value(vb, b, &config_keys[i]);
-		if (g_string_equal(va, vb))
-			continue;
-		if (out->len > 0)
-			g_string_append(out, ", ");
-		key_name(out, &config_keys[i]);
-	}
-	return g_string_free(out, out->len == 0);
 }
 
 esmtp_config *

@@ -15,11 +15,14 @@
 #include "stats_http.h"
 #include "stats_state.h"
 
-static GThread *thread;
-static GMutex lock;
-static GCond wake;
-static bool stopping;
-static stats_http *listener;
+struct housekeeping {
+	process *proc;
+	GThread *thread;
+	GMutex lock;
+	GCond wake;
+	bool stopping;
+	stats_http *listener;
+};
 
 void
 housekeeping_restore(const esmtp_config *config, stats *s)
@@ -47,13 +50,13 @@ housekeeping_restore(const esmtp_config *config, stats *s)
 }
 
 void
-housekeeping_save(stats *s)
+housekeeping_save(housekeeping *h)
 {
-	esmtp_config *config = process_config_acquire();
+	esmtp_config *config = process_config_acquire(h->proc);
 	g_autoptr(GError) error = NULL;
 
 	if (config->state_file[0] != '\0'
-	    && !stats_state_save(s, config->state_file, &error))
+	    && !stats_state_save(&h->proc->counters, config->state_file, &error))
 		log_msg(LOG_ERR, NULL, "cannot save statistics to %s: %s",
 			config->state_file, error->message);
 	config_unref(config);
@@ -73,19 +76,20 @@ state_interval_us(void)
 static gpointer
 run(gpointer data)
 {
-	stats *s = data;
+	housekeeping *h = data;
+	stats *s = &h->proc->counters;
 	gint64 now = g_get_monotonic_time();
 	gint64 next_save = now + state_interval_us();
 	gint64 next_summary = 0, summary_start = now;
 	summary_totals prev;
 
 	summary_read(s, &prev);
-	g_mutex_lock(&lock);
-	while (!stopping) {
+	g_mutex_lock(&h->lock);
+	while (!h->stopping) {
 		esmtp_config *config;
 		gint64 wait_until = next_save;
 
-		config = process_config_acquire();
+		config = process_config_acquire(h->proc);
 		if (config->summary_interval > 0) {
 			if (next_summary == 0)
 				next_summary = now + (gint64)config->summary_interval
@@ -96,13 +100,13 @@ run(gpointer data)
 			next_summary = 0;
 		}
 		config_unref(config);
-		g_cond_wait_until(&wake, &lock, wait_until);
-		if (stopping)
+		g_cond_wait_until(&h->wake, &h->lock, wait_until);
+		if (h->stopping)
 			break;
 		now = g_get_monotonic_time();
-		g_mutex_unlock(&lock);
+		g_mutex_unlock(&h->lock);
 		if (now >= next_save) {
-			housekeeping_save(s);
+			housekeeping_save(h);
 			next_save = now + state_interval_us();
 		}
 		if (next_summary != 0 && now >= next_summary) {
@@ -117,53 +121,67 @@ run(gpointer data)
 			summary_start = now;
 			next_summary = 0;
 		}
-		g_mutex_lock(&lock);
+		g_mutex_lock(&h->lock);
 	}
-	g_mutex_unlock(&lock);
+	g_mutex_unlock(&h->lock);
 	return NULL;
 }
 
-bool
-housekeeping_start(const esmtp_config *config, stats *s)
+/* mail keeps flowing without the listener: say so loudly */
+static bool
+listen_for_stats(housekeeping *h, const esmtp_config *config)
 {
-	stopping = false;
-	thread = g_thread_new("housekeeping", run, s);
-	if (config->stats_listen[0] != '\0') {
-		g_autoptr(GError) error = NULL;
-		bool loopback = false;
+	g_autoptr(GError) error = NULL;
+	bool loopback = false;
 
-		/* mail keeps flowing without the listener: say so loudly */
-		listener = stats_http_start(config->stats_listen, s, &loopback,
-					    &error);
-		if (listener == NULL) {
-			log_msg(LOG_ERR, NULL,
-				"statistics listener: %s; filtering goes on without it",
-				error->message);
-			return false;
-		}
-		if (!loopback)
-			log_msg(LOG_WARNING, NULL,
-				"statistics listener on %s is not a loopback address: anyone who can reach it sees the statistics",
-				config->stats_listen);
-		log_msg(LOG_INFO, NULL,
-			"statistics on http://%s/metrics and /stats.json",
-			config->stats_listen);
+	h->listener = stats_http_start(config->stats_listen, &h->proc->counters,
+				       &loopback, &error);
+	if (h->listener == NULL) {
+		log_msg(LOG_ERR, NULL,
+			"statistics listener: %s; filtering goes on without it",
+			error->message);
+		return false;
 	}
+	if (!loopback)
+		log_msg(LOG_WARNING, NULL,
+			"statistics listener on %s is not a loopback address: anyone who can reach it sees the statistics",
+			config->stats_listen);
+	log_msg(LOG_INFO, NULL, "statistics on http://%s/metrics and /stats.json",
+		config->stats_listen);
 	return true;
 }
 
-void
-housekeeping_stop(stats *s)
+housekeeping *
+housekeeping_start(process *p, const esmtp_config *config, bool *listening)
 {
-	if (thread != NULL) {
-		g_mutex_lock(&lock);
-		stopping = true;
-		g_cond_signal(&wake);
-		g_mutex_unlock(&lock);
-		g_thread_join(thread);
-		thread = NULL;
+	housekeeping *h = g_new0(housekeeping, 1);
+
+	h->proc = p;
+	g_mutex_init(&h->lock);
+	g_cond_init(&h->wake);
+	h->thread = g_thread_try_new("housekeeping", run, h, NULL);
+	if (h->thread == NULL) {
+		g_free(h);
+		return NULL;
 	}
-	stats_http_stop(listener);
-	listener = NULL;
-	housekeeping_save(s);
+	*listening = config->stats_listen[0] != '\0'
+		     && listen_for_stats(h, config);
+	return h;
+}
+
+void
+housekeeping_stop(housekeeping *h)
+{
+	if (h == NULL)
+		return;
+	g_mutex_lock(&h->lock);
+	h->stopping = true;
+	g_cond_signal(&h->wake);
+	g_mutex_unlock(&h->lock);
+	g_thread_join(h->thread);
+	stats_http_stop(h->listener);
+	housekeeping_save(h);
+	g_mutex_clear(&h->lock);
+	g_cond_clear(&h->wake);
+	g_free(h);
 }

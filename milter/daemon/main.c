@@ -28,129 +28,17 @@
 #include "housekeeping.h"
 #include "log.h"
 #include "milter.h"
+#include "options.h"
 #include "policy_server.h"
+#include "process.h"
 #include "shutdown.h"
 #include "sockets.h"
+#include "stats_http.h"
 #include "tcp_session.h"
-#include "process.h"
 
 #ifndef ESMTP_MILTER_VERSION
 #error "the Makefile's VERSION is the version: -DESMTP_MILTER_VERSION"
 #endif
-
-/* Command-line values that win over the config file, also on reload. */
-typedef struct {
-	const char *socket;
-	const char *user;
-	const char *pid_file;
-	int log_level;		/* -1 when not given */
-} overrides;
-
-static const char *config_path = CONFIG_DEFAULT_PATH;
-static bool config_path_given;
-static overrides opts = {.log_level = -1};
-/* what the cleanup at stop needs */
-static esmtp_config *run_config;
-static const char *run_sock_path;
-static atomic_bool listener_failed;
-
-static void
-usage(FILE *out)
-{
-	fprintf(out,
-		"usage: esmtp-milter [-c FILE] [-p SOCKET] [-f] [-n] [-T] [-u USER[:GROUP]]\n"
-		"                    [-P PIDFILE] [-l LEVEL] [-V] [-h]\n"
-		"  -c FILE     config file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -p SOCKET   unix:/path, local:/path, inet:PORT@HOST, inet6:PORT@[ADDR]\n"
-		"  -f          stay in the foreground and log to stderr too\n"
-		"  -n          check the config file and exit (0 good, 78 bad)\n"
-		"  -T          print the effective config and the rule table, then exit\n"
-		"  -u USER     drop privileges to USER[:GROUP] after opening the socket\n"
-		"  -P PIDFILE  write the process id to PIDFILE\n"
-		"  -l LEVEL    log level: error, warning, notice, info, debug\n"
-		"  -V          print the version and exit\n"
-		"  -h          print this help and exit\n");
-}
-
-static void
-apply_overrides(esmtp_config *c)
-{
-	if (opts.socket != NULL) {
-		g_free(c->socket);
-		c->socket = g_strdup(opts.socket);
-	}
-	if (opts.user != NULL) {
-		g_free(c->user);
-		c->user = g_strdup(opts.user);
-	}
-	if (opts.pid_file != NULL) {
-		g_free(c->pid_file);
-		c->pid_file = g_strdup(opts.pid_file);
-	}
-	if (opts.log_level >= 0)
-		c->log_level = opts.log_level;
-}
-
-/* NULL with the problems printed or logged; never half a config. */
-static esmtp_config *
-load_config(bool quiet_missing_default)
-{
-	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-	esmtp_config *c;
-
-	if (!config_path_given && quiet_missing_default
-	    && access(config_path, F_OK) != 0 && errno == ENOENT) {
-		c = config_new_defaults();
-	} else {
-		c = config_load(config_path, problems);
-		for (guint i = 0; i < problems->len; i++)
-			log_msg(LOG_ERR, NULL, "%s",
-				(char *)g_ptr_array_index(problems, i));
-		if (c == NULL)
-			return NULL;
-	}
-	apply_overrides(c);
-	return c;
-}
-
-static int
-check_config(void)
-{
-	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(esmtp_config) c = NULL;
-
-	if (!config_path_given && access(config_path, F_OK) != 0) {
-		printf("%s: no such file, the built-in defaults apply\n",
-		       config_path);
-		return EX_OK;
-	}
-	c = config_load(config_path, problems);
-	for (guint i = 0; i < problems->len; i++)
-		fprintf(stderr, "%s\n", (char *)g_ptr_array_index(problems, i));
-	if (c == NULL)
-		return EX_CONFIG;
-	printf("%s: OK\n", config_path);
-	return EX_OK;
-}
-
-/* -T: what the daemon would run with, in the manner of sshd -T. */
-static int
-print_effective_config(void)
-{
-	g_autoptr(esmtp_config) c = load_config(true);
-	g_autofree char *keys = NULL, *rules = NULL, *restart = NULL;
-
-	if (c == NULL)
-		return EX_CONFIG;
-	keys = config_dump(c);
-	rules = config_dump_rules(c);
-	restart = config_restart_keys();
-	printf("# esmtp-milter %s, from %s\n%s\n# only a restart changes: %s\n\n%s",
-	       ESMTP_MILTER_VERSION,
-	       c->path != NULL ? c->path : "built-in defaults", keys, restart,
-	       rules);
-	return EX_OK;
-}
 
 /*
  * Each milter session holds a descriptor, and the usual soft limit of
@@ -266,15 +154,6 @@ write_pid_file(const char *path)
 }
 
 static void
-reload(void)
-{
-	esmtp_config *next = load_config(false);
-
-	process_reload(next, config_path);
-	config_unref(next);
-}
-
-static void
 daemonize(void)
 {
 	pid_t pid = fork();
@@ -300,128 +179,69 @@ daemonize(void)
 }
 
 /*
+ * The daemon: the process state the front ends share, and what main()
+ * started and the stop must end. One of it, on main()'s stack, which
+ * lives until the process ends.
+ */
+typedef struct {
+	options opts;
+	process proc;
+	esmtp_config *config;	/* the config the daemon started with */
+	const char *sock_path;	/* the milter's unix socket, or NULL */
+	int policy_fd;		/* -1 without the policy service */
+	uid_t uid;
+	gid_t gid;
+	char *user_name;	/* NULL when it stays who it is */
+	housekeeping *housekeeping;
+	policy_server *policy;
+	atomic_bool listener_failed;
+} daemon_state;
+
+/* SIGUSR1 (on the signal thread) */
+static void
+reload(void *data)
+{
+	daemon_state *d = data;
+	esmtp_config *next = options_load_config(&d->opts, false);
+
+	if (process_reload(&d->proc, next, d->opts.config_path))
+		housekeeping_save(d->housekeeping);
+	config_unref(next);
+}
+
+/*
  * What a stop leaves: the counters saved, no socket and no pid file. Run
  * once, when the sessions in flight have finished (shutdown.c).
  */
 static int
-cleanup(void)
+cleanup(void *data)
 {
-	const char *policy_path = unix_socket_path(run_config->policy_listen);
+	daemon_state *d = data;
+	const char *policy_path = unix_socket_path(d->config->policy_listen);
 
-	policy_server_stop();
+	policy_server_stop(d->policy);
 	/* sessions libmilter is still closing may count: keep the stats */
-	housekeeping_stop(process_stats());
+	housekeeping_stop(d->housekeeping);
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
-	if (run_config->pid_file[0] != '\0')
-		unlink(run_config->pid_file);
+	if (d->config->pid_file[0] != '\0')
+		unlink(d->config->pid_file);
 	/* best effort: after dropping privileges the directory may say no */
-	if (run_sock_path != NULL)
-		unlink(run_sock_path);
+	if (d->sock_path != NULL)
+		unlink(d->sock_path);
 	if (policy_path != NULL)
 		unlink(policy_path);
 	log_close();
-	return atomic_load(&listener_failed) ? EX_SOFTWARE : EX_OK;
+	return atomic_load(&d->listener_failed) ? EX_SOFTWARE : EX_OK;
 }
 
-int
-main(int argc, char **argv)
+/* The milter socket through libmilter, with its mode and owner. */
+static int
+open_milter_socket(daemon_state *d)
 {
-	bool foreground = false, check_only = false, print_config = false;
-	g_autoptr(esmtp_config) config = NULL;
-	const char *sock_path;
-	uid_t uid = 0;
-	gid_t gid = 0;
-	g_autofree char *user_name = NULL;
-	sigset_t set;
-	int c, policy_fd;
+	const esmtp_config *config = d->config;
 
-	opterr = 0;
-	while ((c = getopt(argc, argv, ":c:p:fnTu:P:l:Vh")) != -1) {
-		switch (c) {
-		case 'c':
-			config_path = optarg;
-			config_path_given = true;
-			break;
-		case 'p':
-			opts.socket = optarg;
-			break;
-		case 'f':
-			foreground = true;
-			break;
-		case 'n':
-			check_only = true;
-			break;
-		case 'T':
-			print_config = true;
-			break;
-		case 'u':
-			opts.user = optarg;
-			break;
-		case 'P':
-			opts.pid_file = optarg;
-			break;
-		case 'l':
-			if (!log_level_from_name(optarg, &opts.log_level)) {
-				fprintf(stderr,
-					"esmtp-milter: -l %s: not error, warning, notice, info or debug\n",
-					optarg);
-				return EX_USAGE;
-			}
-			break;
-		case 'V':
-			printf("esmtp-milter %s\n", ESMTP_MILTER_VERSION);
-			return EX_OK;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case ':':
-			fprintf(stderr, "esmtp-milter: -%c needs a value\n",
-				optopt);
-			usage(stderr);
-			return EX_USAGE;
-		default:
-			fprintf(stderr, "esmtp-milter: unknown option -%c\n",
-				optopt);
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "esmtp-milter: unexpected argument %s\n",
-			argv[optind]);
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (check_only)
-		return check_config();
-	if (print_config)
-		return print_effective_config();
-
-	config = load_config(true);
-	if (config == NULL)
-		return EX_CONFIG;
-	log_open(config->syslog_facility, foreground);
-	log_set_level(config->log_level);
-	process_config_set(config);
-	log_msg(LOG_INFO, NULL, "esmtp-milter %s starting on %s with %s",
-		ESMTP_MILTER_VERSION, config->socket,
-		config->path != NULL ? config->path : "built-in defaults");
-	if (config->dry_run)
-		log_msg(LOG_NOTICE, NULL,
-			"dry_run is on: reject, tempfail and tag are logged instead, nothing is refused");
-
-	if (config->user[0] != '\0'
-	    && !lookup_user(config->user, &uid, &gid, &user_name))
-		return EX_NOUSER;
-
-	raise_open_files();
-	if (milter_socket_is_tcp(config->socket)) {
-		long max_fd = sysconf(_SC_OPEN_MAX);
-
-		tcp_session_enable(max_fd > 0 ? (size_t)max_fd : 65536);
-	}
-	sock_path = unix_socket_path(config->socket);
-	if (sock_path != NULL && !clear_stale_socket(sock_path))
+	d->sock_path = unix_socket_path(config->socket);
+	if (d->sock_path != NULL && !clear_stale_socket(d->sock_path))
 		return EX_UNAVAILABLE;
 	if (smfi_register(milter_desc) != MI_SUCCESS) {
 		log_msg(LOG_ERR, NULL, "smfi_register failed");
@@ -436,32 +256,67 @@ main(int argc, char **argv)
 		int saved = errno;
 
 		log_msg(LOG_ERR, NULL, "cannot open socket %s: %s",
-			config->socket, socket_failure(sock_path, saved));
+			config->socket, socket_failure(d->sock_path, saved));
 		return EX_UNAVAILABLE;
 	}
-	if (sock_path != NULL) {
-		if (chmod(sock_path, config->socket_mode) != 0)
-			log_msg(LOG_WARNING, NULL, "chmod %s: %s", sock_path,
+	if (d->sock_path != NULL) {
+		if (chmod(d->sock_path, config->socket_mode) != 0)
+			log_msg(LOG_WARNING, NULL, "chmod %s: %s", d->sock_path,
 				g_strerror(errno));
-		if (user_name != NULL && chown(sock_path, uid, gid) != 0)
-			log_msg(LOG_WARNING, NULL, "chown %s: %s", sock_path,
+		if (d->user_name != NULL
+		    && chown(d->sock_path, d->uid, d->gid) != 0)
+			log_msg(LOG_WARNING, NULL, "chown %s: %s", d->sock_path,
 				g_strerror(errno));
 	}
+	return EX_OK;
+}
 
-	if (!open_policy_socket(config, user_name != NULL, uid, gid, &policy_fd))
+/* As root: the descriptors, both sockets; then who the daemon becomes. */
+static int
+open_and_drop(daemon_state *d)
+{
+	const esmtp_config *config = d->config;
+	int rc;
+
+	if (config->user[0] != '\0'
+	    && !lookup_user(config->user, &d->uid, &d->gid, &d->user_name))
+		return EX_NOUSER;
+	raise_open_files();
+	if (milter_socket_is_tcp(config->socket)) {
+		long max_fd = sysconf(_SC_OPEN_MAX);
+
+		tcp_session_enable(max_fd > 0 ? (size_t)max_fd : 65536);
+	}
+	if ((rc = open_milter_socket(d)) != EX_OK)
+		return rc;
+	if (!open_policy_socket(config, d->user_name != NULL, d->uid, d->gid,
+				&d->policy_fd))
 		return EX_UNAVAILABLE;
-
-	if (!foreground)
+	if (!d->opts.foreground)
 		daemonize();
 	if (config->pid_file[0] != '\0' && !write_pid_file(config->pid_file))
 		return EX_CANTCREAT;
-	if (user_name != NULL && !drop_privileges(user_name, uid, gid))
+	if (d->user_name != NULL
+	    && !drop_privileges(d->user_name, d->uid, d->gid))
 		return EX_NOPERM;
+	return EX_OK;
+}
 
-	/*
-	 * Every thread starts with the daemon's signals blocked; the signal
-	 * thread (shutdown.c) waits for them, libmilter's never gets them.
-	 */
+/*
+ * As the daemon's user: the state file, the housekeeping thread and the
+ * statistics listener, the policy listener, the descriptor budget and
+ * the signal thread. Every thread starts with the daemon's signals
+ * blocked; the signal thread (shutdown.c) waits for them, libmilter's
+ * never gets them.
+ */
+static int
+start_threads(daemon_state *d)
+{
+	const esmtp_config *config = d->config;
+	bool listening = false, from_limit;
+	unsigned cap;
+	sigset_t set;
+
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -469,36 +324,65 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	/* the state file and the listener belong to the unprivileged user */
-	stats_init(process_stats());
-	housekeeping_restore(config, process_stats());
-	housekeeping_start(config, process_stats());
-
-	run_config = config;
-	run_sock_path = sock_path;
+	housekeeping_restore(config, &d->proc.counters);
+	d->housekeeping = housekeeping_start(&d->proc, config, &listening);
+	if (d->housekeeping == NULL) {
+		log_msg(LOG_ERR, NULL, "cannot start the housekeeping thread");
+		return EX_OSERR;
+	}
 	if (smfi_settimeout((int)MAX(config->timeout, 1)) != MI_SUCCESS)
 		log_msg(LOG_WARNING, NULL, "cannot set the milter timeout");
-	if (policy_fd >= 0 && !policy_server_start(policy_fd)) {
+	if (d->policy_fd >= 0
+	    && (d->policy = policy_server_start(d->policy_fd, &d->proc)) == NULL) {
 		log_msg(LOG_ERR, NULL, "cannot start the policy listener");
 		return EX_OSERR;
 	}
-	process_session_cap_init();
-	{
-		bool from_limit;
-		unsigned cap = process_session_cap(config, &from_limit);
-
-		log_msg(LOG_INFO, NULL, "at most %u milter sessions at once (%s)",
-			cap, from_limit ? "file descriptors" : "max_sessions");
-	}
-	if (!shutdown_signals_start(reload, cleanup, sock_path)) {
+	process_fd_budget(&d->proc, d->policy != NULL ? POLICY_CONNECTIONS_MAX : 0,
+			  listening ? STATS_HTTP_CONNECTIONS_MAX : 0);
+	cap = process_session_cap(&d->proc, config, &from_limit);
+	log_msg(LOG_INFO, NULL, "at most %u milter sessions at once (%s)", cap,
+		from_limit ? "file descriptors" : "max_sessions");
+	if (!shutdown_signals_start(&d->proc, reload, cleanup, d, d->sock_path)) {
 		log_msg(LOG_ERR, NULL, "cannot start the signal thread");
 		return EX_OSERR;
 	}
+	return EX_OK;
+}
 
+int
+main(int argc, char **argv)
+{
+	daemon_state d = {.policy_fd = -1};
+	g_autoptr(esmtp_config) config = NULL;
+	int rc = options_parse(argc, argv, &d.opts);
+
+	if (rc >= 0)
+		return rc;
+	if (d.opts.check_only)
+		return options_check_config(&d.opts);
+	if (d.opts.print_config)
+		return options_print_config(&d.opts);
+	config = options_load_config(&d.opts, true);
+	if (config == NULL)
+		return EX_CONFIG;
+	d.config = config;
+	log_open(config->syslog_facility, d.opts.foreground);
+	log_set_level(config->log_level);
+	process_init(&d.proc, config->policy_listen[0] != '\0');
+	process_config_set(&d.proc, config);
+	milter_use(&d.proc);
+	log_msg(LOG_INFO, NULL, "esmtp-milter %s starting on %s with %s",
+		ESMTP_MILTER_VERSION, config->socket,
+		config->path != NULL ? config->path : "built-in defaults");
+	if (config->dry_run)
+		log_msg(LOG_NOTICE, NULL,
+			"dry_run is on: reject, tempfail and tag are logged instead, nothing is refused");
+	if ((rc = open_and_drop(&d)) != EX_OK || (rc = start_threads(&d)) != EX_OK)
+		return rc;
 	/* returns only if its listener fails: a stop ends the process */
 	smfi_main();
 	if (!shutdown_stopping())
-		atomic_store(&listener_failed, true);
+		atomic_store(&d.listener_failed, true);
 	shutdown_after_listener();
 	return EX_SOFTWARE;
 }

@@ -19,6 +19,18 @@
 #include "shutdown.h"
 #include "tcp_session.h"
 
+/*
+ * The process the sessions belong to, set once by milter_use() before
+ * libmilter starts: libmilter's callbacks carry no pointer of ours, so
+ * this one is global.
+ */
+static process *proc;
+
+void
+milter_use(process *p)
+{
+	proc = p;
+}
 
 static gint64 now_ns(void);
 
@@ -57,9 +69,9 @@ static bool
 over_cap(const esmtp_config *config)
 {
 	static atomic_llong last_warning;
-	stats *st = process_stats();
+	stats *st = &proc->counters;
 	bool from_limit;
-	unsigned cap = process_session_cap(config, &from_limit);
+	unsigned cap = process_session_cap(proc, config, &from_limit);
 	long long open = (long long)atomic_load(&st->active_connections);
 	long long now = (long long)time(NULL), was;
 
@@ -84,8 +96,8 @@ conn_new(SMFICTX *ctx)
 
 	if (mc == NULL)
 		return NULL;
-	config = process_config_acquire();
-	session_init(&mc->session, config, process_stats(), session_log, NULL);
+	config = process_config_acquire(proc);
+	session_init(&mc->session, config, &proc->counters, session_log, NULL);
 	/* after SIGTERM only the sessions already open are served */
 	mc->refused = shutdown_stopping() || over_cap(config);
 	mc->last_ns = now_ns();
@@ -130,7 +142,7 @@ timed(milter_conn *mc, stats_stage stage, gint64 start, sfsistat result)
 {
 	gint64 end = now_ns();
 
-	stats_observe(&process_stats()->processing[stage],
+	stats_observe(&proc->counters.processing[stage],
 		      (double)(end - start) / 1e9);
 	mc->last_ns = end;
 	return result;
@@ -294,10 +306,10 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		session_connect(&mc->session, hostname,
 				addr.family != 0 ? &addr : NULL,
 				text[0] != '\0' ? text : NULL);
-		if (mc->link == NULL && process_links() != NULL) {
+		if (mc->link == NULL && proc->links != NULL) {
 			ends.client = addr;
 			ends.client_port = port;
-			mc->link = session_link_add(process_links(), &ends);
+			mc->link = session_link_add(proc->links, &ends);
 		}
 	} else {
 		/* Sendmail -bs: no address, perhaps {client_addr} */
@@ -427,7 +439,7 @@ mlfi_close(SMFICTX *ctx)
 	/* libmilter closes a session the MTA left silent for [milter] timeout */
 	if (now_ns() - mc->last_ns
 	    >= (gint64)MAX(mc->session.config->timeout, 1) * 1000000000 - 500000000) {
-		stats_add(&process_stats()->sessions_timed_out, 1);
+		stats_add(&proc->counters.sessions_timed_out, 1);
 		log_msg(LOG_NOTICE, mc->session.msg.queue_id,
 			"session from %s closed: the MTA sent nothing for %u s ([milter] timeout)",
 			mc->session.client_addr, mc->session.config->timeout);

@@ -26,7 +26,8 @@
 #include "policy.h"
 #include "process.h"
 
-typedef struct {
+typedef struct policy_conn {
+	policy_server *srv;
 	int fd;
 	char peer[64];
 	char *buf;
@@ -40,7 +41,8 @@ typedef struct {
 	GList link;
 } policy_conn;
 
-static struct {
+struct policy_server {
+	process *proc;
 	int listen_fd, epoll_fd, wake_fd;
 	bool listen_paused;
 	GThread *thread;
@@ -48,7 +50,7 @@ static struct {
 	policy_engine *engine;
 	gint64 warn_second;	/* rate limit for warnings: 10 a second */
 	unsigned warnings;
-} srv = {-1, -1, -1, false, NULL, G_QUEUE_INIT, NULL, 0, 0};
+};
 
 static gint64
 now_s(void)
@@ -57,15 +59,15 @@ now_s(void)
 }
 
 static bool
-may_warn(void)
+may_warn(policy_server *srv)
 {
 	gint64 s = now_s();
 
-	if (s != srv.warn_second) {
-		srv.warn_second = s;
-		srv.warnings = 0;
+	if (s != srv->warn_second) {
+		srv->warn_second = s;
+		srv->warnings = 0;
 	}
-	return srv.warnings++ < 10;
+	return srv->warnings++ < 10;
 }
 
 static void
@@ -145,9 +147,11 @@ out:
 static void
 conn_close(policy_conn *c)
 {
-	epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+	policy_server *srv = c->srv;
+
+	epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	g_queue_unlink(&srv.conns, &c->link);
+	g_queue_unlink(&srv->conns, &c->link);
 	g_free(c->buf);
 	g_free(c);
 }
@@ -157,7 +161,7 @@ conn_watch(policy_conn *c, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.ptr = c};
 
-	epoll_ctl(srv.epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+	epoll_ctl(c->srv->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 /* Writes the pending reply; false when the connection was closed. */
@@ -195,11 +199,13 @@ conn_flush(policy_conn *c)
 static void
 refuse(policy_conn *c, policy_status status)
 {
-	if (may_warn())
+	policy_server *srv = c->srv;
+
+	if (may_warn(srv))
 		log_msg(LOG_WARNING, NULL,
 			"policy request from %s refused (DEFER, connection closed): %s",
 			c->peer, policy_status_text(status));
-	policy_engine_refuse(srv.engine, status, c->out, sizeof c->out);
+	policy_engine_refuse(srv->engine, status, c->out, sizeof c->out);
 	c->out_len = strlen(c->out);
 	c->close_after_reply = true;
 }
@@ -207,6 +213,7 @@ refuse(policy_conn *c, policy_status status)
 static void
 answer(policy_conn *c, size_t end)
 {
+	policy_server *srv = c->srv;
 	gint64 start = g_get_monotonic_time();
 	policy_request req;
 	policy_status st = policy_request_parse(c->buf, end, &req);
@@ -214,14 +221,14 @@ answer(policy_conn *c, size_t end)
 	if (st != POLICY_OK) {
 		refuse(c, st);
 	} else {
-		esmtp_config *config = process_config_acquire();
+		esmtp_config *config = process_config_acquire(srv->proc);
 
-		policy_engine_answer(srv.engine, config, &req,
+		policy_engine_answer(srv->engine, config, &req,
 				     start / G_USEC_PER_SEC, c->out, sizeof c->out);
 		config_unref(config);
 		c->out_len = strlen(c->out);
 	}
-	stats_observe(&process_stats()->processing[STATS_STAGE_POLICY],
+	stats_observe(&srv->proc->counters.processing[STATS_STAGE_POLICY],
 		      (double)(g_get_monotonic_time() - start) / 1e6);
 }
 
@@ -253,6 +260,8 @@ conn_serve(policy_conn *c)
 static void
 conn_read(policy_conn *c)
 {
+	policy_server *srv = c->srv;
+
 	for (;;) {
 		ssize_t n;
 		char *buf;
@@ -269,7 +278,7 @@ conn_read(policy_conn *c)
 			}
 			buf = g_try_realloc(c->buf, cap);
 			if (buf == NULL) {
-				if (may_warn())
+				if (may_warn(srv))
 					log_msg(LOG_WARNING, NULL,
 						"policy client %s: out of memory, connection closed",
 						c->peer);
@@ -285,7 +294,7 @@ conn_read(policy_conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			if (c->len > 0 && may_warn())
+			if (c->len > 0 && may_warn(srv))
 				log_msg(LOG_WARNING, NULL,
 					"policy client %s closed the connection in the middle of a request",
 					c->peer);
@@ -317,10 +326,10 @@ peer_name(int fd, char *buf, size_t len)
 }
 
 static void
-accept_all(void)
+accept_all(policy_server *srv)
 {
 	for (;;) {
-		int fd = accept4(srv.listen_fd, NULL, NULL,
+		int fd = accept4(srv->listen_fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev = {.events = EPOLLIN};
 		policy_conn *c;
@@ -328,18 +337,18 @@ accept_all(void)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE) {
 				/* no descriptor for it: listen again in a second */
-				if (may_warn())
+				if (may_warn(srv))
 					log_msg(LOG_WARNING, NULL,
 						"policy listener: cannot accept a connection: %s (%u open)",
-						g_strerror(errno), srv.conns.length);
-				epoll_ctl(srv.epoll_fd, EPOLL_CTL_DEL,
-					  srv.listen_fd, NULL);
-				srv.listen_paused = true;
+						g_strerror(errno), srv->conns.length);
+				epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL,
+					  srv->listen_fd, NULL);
+				srv->listen_paused = true;
 			}
 			return;
 		}
-		if (srv.conns.length >= POLICY_CONNECTIONS_MAX) {
-			if (may_warn())
+		if (srv->conns.length >= POLICY_CONNECTIONS_MAX) {
+			if (may_warn(srv))
 				log_msg(LOG_WARNING, NULL,
 					"policy listener: connection closed at once: %d connections are open, the most it keeps",
 					POLICY_CONNECTIONS_MAX);
@@ -351,27 +360,28 @@ accept_all(void)
 			close(fd);
 			continue;
 		}
+		c->srv = srv;
 		c->fd = fd;
 		c->link.data = c;
 		c->last_active = now_s();
 		peer_name(fd, c->peer, sizeof c->peer);
 		ev.data.ptr = c;
-		if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			close(fd);
 			g_free(c);
 			continue;
 		}
-		g_queue_push_tail_link(&srv.conns, &c->link);
+		g_queue_push_tail_link(&srv->conns, &c->link);
 	}
 }
 
 /* Once a second: stalled and idle connections, idle sessions. */
 static void
-tick(gint64 now)
+tick(policy_server *srv, gint64 now)
 {
 	GList *next;
 
-	for (GList *l = srv.conns.head; l != NULL; l = next) {
+	for (GList *l = srv->conns.head; l != NULL; l = next) {
 		policy_conn *c = l->data;
 
 		next = l->next;
@@ -380,7 +390,7 @@ tick(gint64 now)
 		     && now - c->request_start > POLICY_STALL_SECONDS)
 		    || (c->out_since > 0
 			&& now - c->out_since > POLICY_STALL_SECONDS)) {
-			if (may_warn())
+			if (may_warn(srv))
 				log_msg(LOG_WARNING, NULL,
 					"policy client %s %s for %d s: connection closed",
 					c->peer, c->out_since > 0
@@ -391,33 +401,33 @@ tick(gint64 now)
 			conn_close(c);
 		}
 	}
-	policy_engine_expire(srv.engine, now);
-	if (srv.listen_paused) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &srv.listen_fd};
+	policy_engine_expire(srv->engine, now);
+	if (srv->listen_paused) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &srv->listen_fd};
 
-		if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, srv.listen_fd, &ev) == 0)
-			srv.listen_paused = false;
+		if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, srv->listen_fd, &ev) == 0)
+			srv->listen_paused = false;
 	}
 }
 
 static gpointer
 serve(gpointer data)
 {
+	policy_server *srv = data;
 	struct epoll_event events[64];
 	gint64 last_tick = now_s();
 	bool stop = false;
 
-	(void)data;
 	while (!stop) {
-		int n = epoll_wait(srv.epoll_fd, events, G_N_ELEMENTS(events), 1000);
+		int n = epoll_wait(srv->epoll_fd, events, G_N_ELEMENTS(events), 1000);
 		gint64 now;
 
 		for (int i = 0; i < n; i++) {
 			void *p = events[i].data.ptr;
 
-			if (p == &srv.listen_fd) {
-				accept_all();
-			} else if (p == &srv.wake_fd) {
+			if (p == &srv->listen_fd) {
+				accept_all(srv);
+			} else if (p == &srv->wake_fd) {
 				stop = true;
 			} else {
 				policy_conn *c = p;
@@ -434,52 +444,62 @@ serve(gpointer data)
 		now = now_s();
 		if (now != last_tick) {
 			last_tick = now;
-			tick(now);
+			tick(srv, now);
 		}
 	}
 	return NULL;
 }
 
-bool
-policy_server_start(int fd)
+policy_server *
+policy_server_start(int fd, process *p)
 {
+	policy_server *srv = g_new0(policy_server, 1);
 	struct epoll_event ev = {.events = EPOLLIN};
 
-	srv.listen_fd = fd;
-	srv.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	srv.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (srv.epoll_fd < 0 || srv.wake_fd < 0)
-		return false;
-	ev.data.ptr = &srv.listen_fd;
-	if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
-		return false;
-	ev.data.ptr = &srv.wake_fd;
-	if (epoll_ctl(srv.epoll_fd, EPOLL_CTL_ADD, srv.wake_fd, &ev) != 0)
-		return false;
-	process_links_start();
-	srv.engine = policy_engine_new(process_stats(), process_links(),
-				       session_log, NULL);
-	srv.thread = g_thread_try_new("policy", serve, NULL, NULL);
-	return srv.thread != NULL;
+	srv->proc = p;
+	srv->listen_fd = fd;
+	g_queue_init(&srv->conns);
+	srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	srv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->epoll_fd < 0 || srv->wake_fd < 0)
+		goto fail;
+	ev.data.ptr = &srv->listen_fd;
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		goto fail;
+	ev.data.ptr = &srv->wake_fd;
+	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, srv->wake_fd, &ev) != 0)
+		goto fail;
+	srv->engine = policy_engine_new(&p->counters, p->links, session_log,
+					NULL);
+	srv->thread = g_thread_try_new("policy", serve, srv, NULL);
+	if (srv->thread != NULL)
+		return srv;
+	policy_engine_free(srv->engine);
+fail:
+	if (srv->epoll_fd >= 0)
+		close(srv->epoll_fd);
+	if (srv->wake_fd >= 0)
+		close(srv->wake_fd);
+	g_free(srv);
+	return NULL;
 }
 
 void
-policy_server_stop(void)
+policy_server_stop(policy_server *srv)
 {
 	uint64_t one = 1;
 
-	if (srv.thread == NULL)
+	if (srv == NULL)
 		return;
-	if (write(srv.wake_fd, &one, sizeof one) < 0)
+	if (write(srv->wake_fd, &one, sizeof one) < 0)
 		log_msg(LOG_WARNING, NULL, "cannot wake the policy listener: %s",
 			g_strerror(errno));
-	g_thread_join(srv.thread);
-	srv.thread = NULL;
-	while (srv.conns.head != NULL)
-		conn_close(srv.conns.head->data);
-	policy_engine_free(srv.engine);
-	srv.engine = NULL;
-	close(srv.listen_fd);
-	close(srv.epoll_fd);
-	close(srv.wake_fd);
+	g_thread_join(srv->thread);
+	while (srv->conns.head != NULL)
+		conn_close(srv->conns.head->data);
+	policy_engine_free(srv->engine);
+	close(srv->listen_fd);
+	close(srv->epoll_fd);
+	close(srv->wake_fd);
+	g_free(srv);
 }

@@ -8,6 +8,10 @@
  * the program's definition). For libmilter's set it never returns; every
  * other call goes to the C library's sigwaitinfo(). libmilter's listener
  * runs until the process ends, after the drain.
+ *
+ * The state below is global because signal handling is: one signal
+ * thread for the process, and the sigwait() that libmilter's thread
+ * calls cannot be handed a pointer of ours.
  */
 #include "shutdown.h"
 
@@ -22,8 +26,10 @@
 #include "log.h"
 #include "process.h"
 
-static void (*reload_fn)(void);
-static int (*cleanup_fn)(void);
+static process *proc;
+static void (*reload_fn)(void *data);
+static int (*cleanup_fn)(void *data);
+static void *fn_data;
 static const char *milter_path;
 static atomic_bool stopping;
 static atomic_flag cleaned = ATOMIC_FLAG_INIT;
@@ -58,7 +64,7 @@ shutdown_stopping(void)
 static long long
 open_sessions(void)
 {
-	return (long long)atomic_load(&process_stats()->active_connections);
+	return (long long)atomic_load(&proc->counters.active_connections);
 }
 
 /* The end: the cleanup once, then out; sessions cut skip exit handlers. */
@@ -70,7 +76,7 @@ finish(bool cut)
 	if (atomic_flag_test_and_set(&cleaned))
 		for (;;)
 			pause();	/* the other caller ends the process */
-	status = cleanup_fn();
+	status = cleanup_fn(fn_data);
 	if (cut)
 		_exit(status);
 	exit(status);
@@ -79,7 +85,7 @@ finish(bool cut)
 static void
 drain(int sig)
 {
-	esmtp_config *config = process_config_acquire();
+	esmtp_config *config = process_config_acquire(proc);
 	gint64 deadline = g_get_monotonic_time()
 			  + (gint64)config->shutdown_grace * G_USEC_PER_SEC;
 	long long open;
@@ -122,7 +128,7 @@ signal_thread(gpointer data)
 		int sig = sigwaitinfo(&set, NULL);
 
 		if (sig == SIGUSR1)
-			reload_fn();
+			reload_fn(fn_data);
 		else if (sig > 0)
 			drain(sig);
 	}
@@ -130,11 +136,14 @@ signal_thread(gpointer data)
 }
 
 bool
-shutdown_signals_start(void (*reload)(void), int (*cleanup)(void),
+shutdown_signals_start(process *p, void (*reload)(void *data),
+		       int (*cleanup)(void *data), void *data,
 		       const char *sock_path)
 {
+	proc = p;
 	reload_fn = reload;
 	cleanup_fn = cleanup;
+	fn_data = data;
 	milter_path = sock_path;
 	return g_thread_try_new("signals", signal_thread, NULL, NULL) != NULL;
 }

@@ -4,7 +4,7 @@
  *
  * Hardened against slow and many clients: epoll (no FD_SETSIZE limit, so
  * metrics are served while the daemon holds thousands of descriptors),
- * room for HTTP_CONNECTIONS_MAX connections, an idle timeout, and a
+ * room for STATS_HTTP_CONNECTIONS_MAX connections, an idle timeout, and a
  * deadline per connection that a client sending a byte at a time cannot
  * extend: a watchdog shuts down any connection older than
  * HTTP_DEADLINE_SECONDS, so a legitimate scrape always finds a slot.
@@ -20,7 +20,6 @@
 
 #include "stats_export.h"
 
-#define HTTP_CONNECTIONS_MAX 256u
 #define HTTP_IDLE_SECONDS 5u
 #define HTTP_DEADLINE_SECONDS 5
 
@@ -200,7 +199,7 @@ stats_http_start(const char *listen, stats *s, bool *loopback,
 	h->open = g_hash_table_new(NULL, NULL);
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
 				     MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				     MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS_MAX,
+				     MHD_OPTION_CONNECTION_LIMIT, STATS_HTTP_CONNECTIONS_MAX,
 				     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS,
 				     MHD_OPTION_NOTIFY_CONNECTION, notify, h,
 				     MHD_OPTION_END);

@@ -13,47 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/*
- * n scaled by base until it is below base, with one decimal: units[0] is
- * the unscaled unit, sep goes between number and unit.
- */
-static void
-human(uint64_t n, unsigned base, const char *const units[6], const char *sep,
-      char *buf, size_t len)
-{
-	double v = (double)n;
-	unsigned u = 0;
-
-	if (n < base) {
-		snprintf(buf, len, "%" G_GUINT64_FORMAT "%s%s", n,
-			 units[0][0] != '\0' ? sep : "", units[0]);
-		return;
-	}
-	/* 999.95 would print as 1000.0: move up a unit first */
-	while (v >= base - 0.05 && u + 1 < 6) {
-		v /= base;
-		u++;
-	}
-	snprintf(buf, len, "%.1f%s%s", v, sep, units[u]);
-}
-
-void
-report_human_count(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[6] = {"", "k", "M", "G", "T", "P"};
-
-	human(n, 1000, units, "", buf, len);
-}
-
-void
-report_human_octets(uint64_t n, char *buf, size_t len)
-{
-	static const char *const units[6] = {"B", "KiB", "MiB", "GiB", "TiB",
-					     "PiB"};
-
-	human(n, 1024, units, " ", buf, len);
-}
-
 static uint64_t
 uint_member(JsonObject *o, const char *name)
 {
@@ -206,13 +165,38 @@ mta_section(report *r)
 	}
 }
 
-static bool
-build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
+/* TLS, cipher strength and AUTH; the policy requests where it ran. */
+static void
+security_sections(report *r)
 {
+	uint64_t total = 0;
 	section *s;
-	uint64_t total, declared;
-	stats_histogram *ratio;
 
+	s = new_section(r, "Transport security (share of sessions, of transactions)",
+			"transport");
+	for (unsigned i = 0; i < TLS_COUNT; i++)
+		total += counter(r, "tls_sessions", i, 0);
+	add_family(r, s->rows, "tls_sessions", 0, "sessions", true, total);
+	add_family(r, s->rows, "cipher_transactions", 0, "cipher bits", true,
+		   r->transactions);
+	add_family(r, s->rows, "auth_transactions", 0, "AUTH", true,
+		   r->transactions);
+
+	/* only where the Postfix policy service ran */
+	total = 0;
+	for (unsigned i = 0; i <= STATS_POLICY_BAD; i++)
+		total += counter(r, "policy_requests", i, 0);
+	if (total > 0) {
+		s = new_section(r, "Postfix policy requests (share of requests)",
+				"policy_requests");
+		add_family(r, s->rows, "policy_requests", 0, NULL, true, total);
+	}
+}
+
+/* Every document's counters summed into r, the earliest start kept. */
+static bool
+read_docs(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
+{
 	stats_init(&r->counters);
 	for (size_t i = 0; i < ndocs; i++) {
 		g_autoptr(GError) why = NULL;
@@ -233,6 +217,18 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 		if (time > r->time)
 			r->time = time;
 	}
+	return true;
+}
+
+static bool
+build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
+{
+	section *s;
+	uint64_t total, declared;
+	stats_histogram *ratio;
+
+	if (!read_docs(docs, ndocs, r, error))
+		return false;
 	r->transactions = counter(r, "transactions", 0, 0);
 	r->connections = counter(r, "connections", 0, 0);
 	r->messages = counter(r, "messages", 0, 0);
@@ -285,27 +281,7 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
 	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
 
-	s = new_section(r, "Transport security (share of sessions, of transactions)",
-			"transport");
-	total = 0;
-	for (unsigned i = 0; i < TLS_COUNT; i++)
-		total += counter(r, "tls_sessions", i, 0);
-	add_family(r, s->rows, "tls_sessions", 0, "sessions", true, total);
-	add_family(r, s->rows, "cipher_transactions", 0, "cipher bits", true,
-		   r->transactions);
-	add_family(r, s->rows, "auth_transactions", 0, "AUTH", true,
-		   r->transactions);
-
-	/* only where the Postfix policy service ran */
-	total = 0;
-	for (unsigned i = 0; i <= STATS_POLICY_BAD; i++)
-		total += counter(r, "policy_requests", i, 0);
-	if (total > 0) {
-		s = new_section(r, "Postfix policy requests (share of requests)",
-				"policy_requests");
-		add_family(r, s->rows, "policy_requests", 0, NULL, true, total);
-	}
-
+	security_sections(r);
 	mta_section(r);
 	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
 						   r->top_transactions);

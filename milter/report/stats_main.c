@@ -112,6 +112,68 @@ load_source(const char *source, bool is_state, int *status)
 	return json_node_copy(json_parser_get_root(parser));
 }
 
+/*
+ * Every source that can be read, URLs first, into docs and names; the
+ * exit status of the first that cannot (each is named on stderr).
+ */
+static int
+load_all(char **urls, char **states, GPtrArray *docs, GPtrArray *names)
+{
+	int status = EX_OK;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (int pass = 0; pass < 2; pass++) {
+		char **list = pass == 0 ? urls : states;
+
+		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+			int st = EX_OK;
+			JsonNode *doc = load_source(list[i], pass == 1, &st);
+
+			if (doc == NULL) {
+				if (status == EX_OK)
+					status = st;
+				continue;
+			}
+			g_ptr_array_add(docs, doc);
+			g_ptr_array_add(names, g_strdup(list[i]));
+		}
+	}
+	curl_global_cleanup();
+	return status;
+}
+
+/* The report on stdout; false with the reason on stderr. */
+static bool
+print_report(GPtrArray *docs, GPtrArray *names, bool as_json)
+{
+	JsonNode *const *d = (JsonNode *const *)docs->pdata;
+	const char *const *n = (const char *const *)names->pdata;
+	g_autoptr(GError) error = NULL;
+
+	if (as_json) {
+		g_autoptr(JsonNode) doc = report_json_many(d, n, docs->len, &error);
+		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autofree char *out = NULL;
+
+		if (doc == NULL)
+			goto fail;
+		json_generator_set_root(gen, doc);
+		json_generator_set_pretty(gen, TRUE);
+		out = json_generator_to_data(gen, NULL);
+		printf("%s\n", out);
+	} else {
+		g_autoptr(GString) out = g_string_new(NULL);
+
+		if (!report_text_many(d, n, docs->len, out, &error))
+			goto fail;
+		fputs(out->str, stdout);
+	}
+	return true;
+fail:
+	fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,7 +195,7 @@ main(int argc, char **argv)
 		(GDestroyNotify)json_node_unref);
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *default_source = NULL;
-	int status = EX_OK;
+	int status;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1) {
@@ -151,54 +213,13 @@ main(int argc, char **argv)
 		urls = g_new0(char *, 2);
 		urls[0] = g_strdup(default_source);
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (int pass = 0; pass < 2; pass++) {
-		char **list = pass == 0 ? urls : states;
-
-		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
-			int st = EX_OK;
-			JsonNode *doc = load_source(list[i], pass == 1, &st);
-
-			if (doc == NULL) {
-				if (status == EX_OK)
-					status = st;
-				continue;
-			}
-			g_ptr_array_add(docs, doc);
-			g_ptr_array_add(names, g_strdup(list[i]));
-		}
-	}
-	curl_global_cleanup();
+	status = load_all(urls, states, docs, names);
 	if (docs->len == 0)
 		return status;
 	if (status != EX_OK)
 		fprintf(stderr, "esmtp-milter-stats: reporting the %u sources that could be read\n",
 			docs->len);
-	if (as_json) {
-		g_autoptr(JsonNode) doc = report_json_many(
-			(JsonNode *const *)docs->pdata,
-			(const char *const *)names->pdata, docs->len, &error);
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		g_autofree char *out = NULL;
-
-		if (doc == NULL) {
-			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
-			return EX_DATAERR;
-		}
-		json_generator_set_root(gen, doc);
-		json_generator_set_pretty(gen, TRUE);
-		out = json_generator_to_data(gen, NULL);
-		printf("%s\n", out);
-	} else {
-		g_autoptr(GString) out = g_string_new(NULL);
-
-		if (!report_text_many((JsonNode *const *)docs->pdata,
-				      (const char *const *)names->pdata,
-				      docs->len, out, &error)) {
-			fprintf(stderr, "esmtp-milter-stats: %s\n", error->message);
-			return EX_DATAERR;
-		}
-		fputs(out->str, stdout);
-	}
+	if (!print_report(docs, names, as_json))
+		return EX_DATAERR;
 	return status;
 }

@@ -369,9 +369,16 @@ def inner(top, work):
                          + re.escape(SOCKET) + " with /etc/esmtp-milter.conf", "the start line")
     check("the start line is in " + MAILLOG, start is not None, maillog()[-2000:])
     # the unit's LimitNOFILE (65536, or the machine's lower hard limit),
-    # less 64, less 2048 for the policy service
+    # less 64, less 2048 for the policy service and 256 for the statistics
+    # listener, as the start line about descriptors says
+    budget = wait_maillog(r"descriptors: %d open files allowed; 64 kept for the listeners, "
+                          r"logs and state file, 2048 for policy connections, 256 for "
+                          r"statistics connections; %d left for milter sessions"
+                          % (daemon.nofile, daemon.nofile - 64 - 2048 - 256),
+                          "the descriptor budget")
+    check("the descriptor budget is logged at start", budget is not None, maillog()[-2000:])
     cap = wait_maillog(r"at most %d milter sessions at once \(file descriptors\)"
-                       % (daemon.nofile - 64 - 2048), "the session cap")
+                       % (daemon.nofile - 64 - 2048 - 256), "the session cap")
     check("the unit's LimitNOFILE (%d here) gives the session cap" % daemon.nofile,
           cap is not None, maillog()[-2000:])
 
