@@ -22,6 +22,9 @@ BASE_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
+TSAN_FLAGS := -O1 -g -fsanitize=thread
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined
 
 # The layers, one folder each: milter/core is the rule engine (GLib and
 # json-glib only), milter/daemon the adapters around it (libmilter,
@@ -49,23 +52,36 @@ DAEMON_SRC := $(sort $(wildcard milter/daemon/*.c))
 REPORT_SRC := $(sort $(wildcard milter/report/*.c))
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 
+# The core is compiled once per build variant into a static library,
+# build/VARIANT/libcore.a, that everything of that variant links: plain
+# (build/libcore.a: the daemon, the report tool, the unit tests, the
+# parser benchmark), san (AddressSanitizer and UBSan: the daemon under
+# test, the sanitizer unit tests, the seed replay), tsan (the stress
+# test) and fuzz (clang's libFuzzer). One object rule per variant, with
+# the same warnings and the core's own flags.
 BUILD     := build
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
-DAEMON_OBJ := $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o)
-REPORT_OBJ := $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
+CORE_LIB   := $(BUILD)/libcore.a
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
-SAN_DAEMON_OBJ := $(SAN_CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/san/%.o)
+SAN_CORE_LIB := $(BUILD)/san/libcore.a
+SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o) $(SAN_CORE_LIB)
+TSAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/tsan/%.o)
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o)
 # the unit tests link the core, the state file and the report writer
-UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c
-UNIT_OBJ  := $(CORE_OBJ) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
-             $(UNIT_SRC:%.c=$(BUILD)/%.o)
-SAN_UNIT_OBJ := $(SAN_CORE_OBJ) $(UNIT_EXTRA:%.c=$(BUILD)/san/%.o) \
-             $(UNIT_SRC:%.c=$(BUILD)/san/%.o)
+UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c \
+              milter/report/units.c
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
+             $(CORE_LIB)
+SAN_UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) \
+             $(UNIT_EXTRA:%.c=$(BUILD)/san/%.o) $(SAN_CORE_LIB)
 
 # Each object is compiled with its layer's flags; anything else (tests,
 # fuzz targets, the benchmark filter) sees every layer.
 LAYER_CFLAGS = $(TEST_CFLAGS)
-$(BUILD)/milter/core/%.o $(BUILD)/san/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
+$(BUILD)/milter/core/%.o $(BUILD)/san/milter/core/%.o \
+  $(BUILD)/tsan/milter/core/%.o $(BUILD)/fuzz/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
 $(BUILD)/milter/daemon/%.o $(BUILD)/san/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
 $(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
 
@@ -160,14 +176,31 @@ $(BUILD)/san/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
+$(BUILD)/tsan/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(LAYER_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+$(SAN_CORE_LIB): $(SAN_CORE_OBJ)
+$(BUILD)/tsan/libcore.a: $(TSAN_CORE_OBJ)
+$(BUILD)/fuzz/libcore.a: $(FUZZ_CORE_OBJ)
+$(CORE_LIB) $(SAN_CORE_LIB) $(BUILD)/tsan/libcore.a $(BUILD)/fuzz/libcore.a:
+	@rm -f $@
+	ar rcs $@ $^
+
 # header dependencies written by the compiler (-MMD -MP)
--include $(shell find $(BUILD)/milter $(BUILD)/tests $(BUILD)/san -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(BUILD)/milter $(BUILD)/tests $(BUILD)/san $(BUILD)/tsan $(BUILD)/fuzz -name '*.d' -type f 2>/dev/null)
 
 # The core may use GLib and json-glib only: each header of another
 # layer or library must fail to compile with the core's flags.
 layering: $(DAEMON_OBJ) $(REPORT_OBJ)
-	@$(PYTHON) tests/structure.py $(DAEMON_OBJ) -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
-	@$(PYTHON) tests/structure.py $(REPORT_OBJ)
+	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o) \
+	  -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
+	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
 	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \
 	    '"milter.h"' '"stats_http.h"' '"log.h"' '"report.h"'; do \
 	  if echo "#include $$h" | $(CC) -std=gnu11 $(CORE_CFLAGS) -x c \
@@ -207,11 +240,8 @@ unit-san: $(BUILD)/san/check_unit
 
 # The core under threads (tests/stress): sessions, the policy engine,
 # reloads and the exporters at once, under ThreadSanitizer.
-TSAN_FLAGS := -O1 -g -fsanitize=thread
-$(BUILD)/tsan/stress: $(CORE_SRC) tests/stress/stress.c $(wildcard include/core/*.h)
-	@mkdir -p $(BUILD)/tsan
-	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(TSAN_FLAGS) $(CORE_CFLAGS) \
-	  -o $@ $(CORE_SRC) tests/stress/stress.c $(call pc_libs,$(CORE_PKGS)) -pthread
+$(BUILD)/tsan/stress: $(BUILD)/tsan/tests/stress/stress.o $(BUILD)/tsan/libcore.a
+	$(CC) $(TSAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(CORE_PKGS))
 
 tsan-tests: $(BUILD)/tsan/stress
 	@# GSlice recycles memory behind futexes ThreadSanitizer cannot see
@@ -230,11 +260,9 @@ FUZZ_TARGETS := session config policy
 FUZZ_RUNS ?= 10000000
 FUZZ_SECONDS ?= 30
 FUZZ_TIMEOUT := 5
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE
 
-$(BUILD)/san/fuzz_%: $(SAN_CORE_OBJ) $(BUILD)/san/tests/fuzz/fuzz_%.o \
-    $(BUILD)/san/tests/fuzz/replay.o
+$(BUILD)/san/fuzz_%: $(BUILD)/san/tests/fuzz/fuzz_%.o \
+    $(BUILD)/san/tests/fuzz/replay.o $(SAN_CORE_LIB)
 	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(UNIT_LIBS)
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
@@ -244,9 +272,8 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	    || exit 1; \
 	done
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(wildcard include/core/*.h) Makefile
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(CORE_CFLAGS) -o $@ $(CORE_SRC) $< $(UNIT_LIBS)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/libcore.a
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 # $(1): the libFuzzer option that ends each target's run
 define run_fuzzers
@@ -317,7 +344,7 @@ $(BUILD)/milterload: tests/bench/milterload.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 
-$(BUILD)/parse_bench: $(CORE_OBJ) $(BUILD)/tests/bench/parse_bench.o
+$(BUILD)/parse_bench: $(BUILD)/tests/bench/parse_bench.o $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 bench: deps-check

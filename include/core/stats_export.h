@@ -44,6 +44,8 @@ typedef struct {
 	stats_kind kind;
 	const char *help;
 	size_t offset;
+	size_t size;		/* of its array in struct stats (a unit test
+				   checks it against the dimensions) */
 	const stats_dim *dims[2];
 } stats_family;
 
@@ -59,6 +61,30 @@ stats_histogram *stats_family_histogram(stats *s, const stats_family *f,
 /* The slots of a dimension (1 without one); whether slot i is in use. */
 unsigned stats_dim_count(const stats_dim *d);
 bool stats_dim_used(const stats_dim *d, unsigned i);
+
+/*
+ * The one walk over the families that the Prometheus writer, the JSON
+ * writer and the JSON reader share: for each family, family() (false
+ * skips the rest of it: the gauge); then for each slot in use of its
+ * first dimension either histogram(), or group() (two dimensions only),
+ * counter() for each slot in use of the second, and group_end(); then
+ * family_end(). Any callback may be NULL.
+ */
+typedef struct {
+	bool (*family)(void *ctx, const stats_family *f);
+	void (*group)(void *ctx, const stats_family *f, unsigned i);
+	void (*counter)(void *ctx, const stats_family *f, unsigned i,
+			unsigned j, atomic_uint_fast64_t *c);
+	void (*histogram)(void *ctx, const stats_family *f, unsigned i,
+			  stats_histogram *h);
+	void (*group_end)(void *ctx, const stats_family *f, unsigned i);
+	void (*family_end)(void *ctx, const stats_family *f);
+} stats_visitor;
+void stats_walk(stats *s, const stats_visitor *v, void *ctx);
+/* A counter's or histogram's own name in JSON: its innermost label
+   value, or the family's member name when it has no label. */
+const char *stats_leaf_name(const stats_family *f, unsigned i, unsigned j,
+			    bool histogram);
 
 char *stats_prometheus_text(stats *s);
 JsonNode *stats_to_json(stats *s);

@@ -59,56 +59,69 @@ histogram(GString *out, const char *name, stats_histogram *h,
 	}
 }
 
+typedef struct {
+	GString *out;
+	stats *stats;
+} prom_ctx;
+
+static bool
+prom_family(void *ctx, const stats_family *f)
+{
+	prom_ctx *p = ctx;
+
+	stats_prometheus_head(p->out, f->metric, f->kind == STATS_COUNTER ? "counter"
+			      : f->kind == STATS_GAUGE ? "gauge" : "histogram",
+			      f->help);
+	if (f->kind != STATS_GAUGE)
+		return true;
+	g_string_append_printf(p->out, "esmtp_milter_%s %" G_GINT64_FORMAT "\n",
+			       f->metric,
+			       (gint64)atomic_load(&p->stats->active_connections));
+	return false;
+}
+
+static void
+prom_histogram(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
+{
+	const stats_dim *d0 = f->dims[0];
+
+	histogram(((prom_ctx *)ctx)->out, f->metric, h,
+		  d0 != NULL ? d0->name : NULL, d0 != NULL ? d0->value(i) : NULL);
+}
+
+static void
+prom_counter(void *ctx, const stats_family *f, unsigned i, unsigned j,
+	     atomic_uint_fast64_t *c)
+{
+	GString *o = ((prom_ctx *)ctx)->out;
+	const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
+	uint64_t v = stats_get(c);
+
+	if (d0 == NULL)
+		stats_prometheus_sample(o, f->metric, v, NULL);
+	else if (d1 == NULL)
+		stats_prometheus_sample(o, f->metric, v, d0->name, d0->value(i),
+					NULL);
+	else
+		stats_prometheus_sample(o, f->metric, v, d0->name, d0->value(i),
+					d1->name, d1->value(j), NULL);
+}
+
 char *
 stats_prometheus_text(stats *s)
 {
-	GString *o = g_string_sized_new(16384);
+	static const stats_visitor v = {.family = prom_family,
+					.histogram = prom_histogram,
+					.counter = prom_counter};
+	prom_ctx p = {g_string_sized_new(16384), s};
 
-	stats_prometheus_head(o, "start_time_seconds", "gauge",
-	     "When the daemon started, in seconds since the epoch.");
-	stats_prometheus_sample(o, "start_time_seconds", (uint64_t)s->start_time, NULL);
-	for (size_t k = 0; k < stats_family_count; k++) {
-		const stats_family *f = &stats_families[k];
-		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
-
-		stats_prometheus_head(o, f->metric, f->kind == STATS_COUNTER ? "counter"
-			: f->kind == STATS_GAUGE ? "gauge" : "histogram", f->help);
-		if (f->kind == STATS_GAUGE) {
-			g_string_append_printf(o, "esmtp_milter_%s %" G_GINT64_FORMAT "\n",
-					       f->metric,
-					       (gint64)atomic_load(&s->active_connections));
-			continue;
-		}
-		for (unsigned i = 0; i < stats_dim_count(d0); i++) {
-			if (!stats_dim_used(d0, i))
-				continue;
-			if (f->kind == STATS_HISTOGRAM) {
-				histogram(o, f->metric,
-					  stats_family_histogram(s, f, i),
-					  d0 != NULL ? d0->name : NULL,
-					  d0 != NULL ? d0->value(i) : NULL);
-				continue;
-			}
-			for (unsigned j = 0; j < stats_dim_count(d1); j++) {
-				uint64_t v;
-
-				if (!stats_dim_used(d1, j))
-					continue;
-				v = stats_get(stats_family_counter(s, f, i, j));
-				if (d0 == NULL)
-					stats_prometheus_sample(o, f->metric, v, NULL);
-				else if (d1 == NULL)
-					stats_prometheus_sample(o, f->metric, v, d0->name,
-					       d0->value(i), NULL);
-				else
-					stats_prometheus_sample(o, f->metric, v, d0->name,
-					       d0->value(i), d1->name,
-					       d1->value(j), NULL);
-			}
-		}
-	}
-	stats_mta_prometheus(o, s);
-	return g_string_free(o, FALSE);
+	stats_prometheus_head(p.out, "start_time_seconds", "gauge",
+			      "When the daemon started, in seconds since the epoch.");
+	stats_prometheus_sample(p.out, "start_time_seconds",
+				(uint64_t)s->start_time, NULL);
+	stats_walk(s, &v, &p);
+	stats_mta_prometheus(p.out, s);
+	return g_string_free(p.out, FALSE);
 }
 
 /* ---- the summary line ------------------------------------------------- */
@@ -227,59 +240,80 @@ json_top(JsonBuilder *b, const char *name, stats_top *t)
 			       true);
 }
 
+typedef struct {
+	JsonBuilder *b;
+	stats *stats;
+} json_ctx;
+
+static bool
+json_family(void *ctx, const stats_family *f)
+{
+	json_ctx *j = ctx;
+
+	if (f->kind == STATS_GAUGE) {
+		json_builder_set_member_name(j->b, f->json);
+		json_builder_add_int_value(j->b,
+			(gint64)atomic_load(&j->stats->active_connections));
+		return false;
+	}
+	if (f->dims[0] != NULL) {
+		json_builder_set_member_name(j->b, f->json);
+		json_builder_begin_object(j->b);
+	}
+	return true;
+}
+
+static void
+json_group(void *ctx, const stats_family *f, unsigned i)
+{
+	json_builder_set_member_name(((json_ctx *)ctx)->b, f->dims[0]->value(i));
+	json_builder_begin_object(((json_ctx *)ctx)->b);
+}
+
+static void
+json_end(void *ctx, const stats_family *f, unsigned i)
+{
+	(void)f;
+	(void)i;
+	json_builder_end_object(((json_ctx *)ctx)->b);
+}
+
+static void
+json_family_end(void *ctx, const stats_family *f)
+{
+	if (f->dims[0] != NULL)
+		json_builder_end_object(((json_ctx *)ctx)->b);
+}
+
+static void
+json_counter(void *ctx, const stats_family *f, unsigned i, unsigned j,
+	     atomic_uint_fast64_t *c)
+{
+	stats_json_uint(((json_ctx *)ctx)->b, stats_leaf_name(f, i, j, false),
+			stats_get(c));
+}
+
+static void
+json_hist(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
+{
+	json_histogram(((json_ctx *)ctx)->b, stats_leaf_name(f, i, 0, true), h);
+}
+
 JsonNode *
 stats_to_json(stats *s)
 {
+	static const stats_visitor v = {
+		.family = json_family, .group = json_group,
+		.counter = json_counter, .histogram = json_hist,
+		.group_end = json_end, .family_end = json_family_end};
 	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_ctx j = {b, s};
 
 	json_builder_begin_object(b);
 	stats_json_uint(b, "version", STATS_JSON_VERSION);
 	stats_json_uint(b, "start_time", (uint64_t)s->start_time);
 	stats_json_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
-	for (size_t k = 0; k < stats_family_count; k++) {
-		const stats_family *f = &stats_families[k];
-		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
-
-		if (f->kind == STATS_GAUGE) {
-			json_builder_set_member_name(b, f->json);
-			json_builder_add_int_value(b,
-				(gint64)atomic_load(&s->active_connections));
-			continue;
-		}
-		if (d0 == NULL) {
-			if (f->kind == STATS_HISTOGRAM)
-				json_histogram(b, f->json,
-					       stats_family_histogram(s, f, 0));
-			else
-				stats_json_uint(b, f->json,
-					    stats_get(stats_family_counter(s, f, 0, 0)));
-			continue;
-		}
-		json_builder_set_member_name(b, f->json);
-		json_builder_begin_object(b);
-		for (unsigned i = 0; i < d0->count; i++) {
-			if (!stats_dim_used(d0, i))
-				continue;
-			if (f->kind == STATS_HISTOGRAM) {
-				json_histogram(b, d0->value(i),
-					       stats_family_histogram(s, f, i));
-				continue;
-			}
-			if (d1 == NULL) {
-				stats_json_uint(b, d0->value(i),
-					    stats_get(stats_family_counter(s, f, i, 0)));
-				continue;
-			}
-			json_builder_set_member_name(b, d0->value(i));
-			json_builder_begin_object(b);
-			for (unsigned j = 0; j < d1->count; j++)
-				if (stats_dim_used(d1, j))
-					stats_json_uint(b, d1->value(j),
-						    stats_get(stats_family_counter(s, f, i, j)));
-			json_builder_end_object(b);
-		}
-		json_builder_end_object(b);
-	}
+	stats_walk(s, &v, &j);
 
 	json_builder_set_member_name(b, "top_clients");
 	json_builder_begin_object(b);
@@ -476,64 +510,73 @@ restore_top(reader *rd, JsonObject *o, const char *name, stats_top *t)
 	}
 }
 
+typedef struct {
+	reader rd;
+	JsonObject *root, *family, *group;
+} restore_ctx;
+
+static bool
+restore_family(void *ctx, const stats_family *f)
+{
+	restore_ctx *r = ctx;
+
+	if (f->kind == STATS_GAUGE)
+		return false;	/* a gauge is not carried over */
+	r->family = f->dims[0] != NULL ? child_object(&r->rd, r->root, f->json)
+				       : r->root;
+	return true;
+}
+
+static void
+restore_group(void *ctx, const stats_family *f, unsigned i)
+{
+	restore_ctx *r = ctx;
+
+	r->group = child_object(&r->rd, r->family, f->dims[0]->value(i));
+}
+
+static void
+restore_counter(void *ctx, const stats_family *f, unsigned i, unsigned j,
+		atomic_uint_fast64_t *c)
+{
+	restore_ctx *r = ctx;
+
+	restore(&r->rd, f->dims[1] != NULL ? r->group : r->family,
+		stats_leaf_name(f, i, j, false), c);
+}
+
+static void
+restore_hist(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
+{
+	restore_ctx *r = ctx;
+
+	restore_histogram(&r->rd, r->family, stats_leaf_name(f, i, 0, true), h);
+}
+
 bool
 stats_from_json(stats *s, JsonNode *root, GError **error)
 {
-	reader rd = {error, true};
-	JsonObject *o, *x;
+	static const stats_visitor v = {
+		.family = restore_family, .group = restore_group,
+		.counter = restore_counter, .histogram = restore_hist};
+	restore_ctx r = {.rd = {error, true}};
+	JsonObject *x;
 
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "not a JSON object");
 		return false;
 	}
-	o = json_node_get_object(root);
-	if (json_object_get_int_member_with_default(o, "version", 0)
+	r.root = json_node_get_object(root);
+	if (json_object_get_int_member_with_default(r.root, "version", 0)
 	    != STATS_JSON_VERSION) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "unknown version");
 		return false;
 	}
-	for (size_t k = 0; k < stats_family_count; k++) {
-		const stats_family *f = &stats_families[k];
-		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
-
-		if (f->kind == STATS_GAUGE)
-			continue;	/* a gauge is not carried over */
-		if (d0 == NULL) {
-			if (f->kind == STATS_HISTOGRAM)
-				restore_histogram(&rd, o, f->json,
-						  stats_family_histogram(s, f, 0));
-			else
-				restore(&rd, o, f->json,
-					stats_family_counter(s, f, 0, 0));
-			continue;
-		}
-		x = child_object(&rd, o, f->json);
-		for (unsigned i = 0; i < d0->count; i++) {
-			JsonObject *y;
-
-			if (!stats_dim_used(d0, i))
-				continue;
-			if (f->kind == STATS_HISTOGRAM) {
-				restore_histogram(&rd, x, d0->value(i),
-						  stats_family_histogram(s, f, i));
-				continue;
-			}
-			if (d1 == NULL) {
-				restore(&rd, x, d0->value(i),
-					stats_family_counter(s, f, i, 0));
-				continue;
-			}
-			y = child_object(&rd, x, d0->value(i));
-			for (unsigned j = 0; j < d1->count; j++)
-				if (stats_dim_used(d1, j))
-					restore(&rd, y, d1->value(j),
-						stats_family_counter(s, f, i, j));
-		}
-	}
-	x = child_object(&rd, o, "top_clients");
-	restore_top(&rd, x, "by_transactions", &s->top_transactions);
-	restore_top(&rd, x, "by_violations", &s->top_violations);
-	return rd.ok && stats_mta_restore(s, o, error);
+	stats_walk(s, &v, &r);
+	x = child_object(&r.rd, r.root, "top_clients");
+	restore_top(&r.rd, x, "by_transactions", &s->top_transactions);
+	restore_top(&r.rd, x, "by_violations", &s->top_violations);
+	return r.rd.ok && stats_mta_restore(s, r.root, error);
 }

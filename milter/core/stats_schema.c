@@ -118,7 +118,7 @@ static const stats_dim dim_auth = {"mechanism", AUTH_COUNT, auth_label};
 static const stats_dim dim_policy_state = {"state", STATS_POLICY_BAD + 1,
 					   policy_state_label};
 
-#define AT(f) G_STRUCT_OFFSET(stats, f)
+#define AT(f) G_STRUCT_OFFSET(stats, f), sizeof(((stats *)NULL)->f)
 
 const stats_family stats_families[] = {
 	{"connections_total", "connections", STATS_COUNTER,
@@ -220,4 +220,44 @@ bool
 stats_dim_used(const stats_dim *d, unsigned i)
 {
 	return d == NULL || *d->value(i) != '\0';
+}
+
+void
+stats_walk(stats *s, const stats_visitor *v, void *ctx)
+{
+	for (size_t k = 0; k < stats_family_count; k++) {
+		const stats_family *f = &stats_families[k];
+		const stats_dim *d0 = f->dims[0], *d1 = f->dims[1];
+
+		if (v->family != NULL && !v->family(ctx, f))
+			continue;
+		for (unsigned i = 0; i < stats_dim_count(d0); i++) {
+			if (!stats_dim_used(d0, i))
+				continue;
+			if (f->kind == STATS_HISTOGRAM) {
+				if (v->histogram != NULL)
+					v->histogram(ctx, f, i,
+						     stats_family_histogram(s, f, i));
+				continue;
+			}
+			if (d1 != NULL && v->group != NULL)
+				v->group(ctx, f, i);
+			for (unsigned j = 0; j < stats_dim_count(d1); j++)
+				if (stats_dim_used(d1, j) && v->counter != NULL)
+					v->counter(ctx, f, i, j,
+						   stats_family_counter(s, f, i, j));
+			if (d1 != NULL && v->group_end != NULL)
+				v->group_end(ctx, f, i);
+		}
+		if (v->family_end != NULL)
+			v->family_end(ctx, f);
+	}
+}
+
+const char *
+stats_leaf_name(const stats_family *f, unsigned i, unsigned j, bool histogram)
+{
+	if (!histogram && f->dims[1] != NULL)
+		return f->dims[1]->value(j);
+	return f->dims[0] != NULL ? f->dims[0]->value(i) : f->json;
 }

@@ -147,6 +147,25 @@ START_TEST(test_json_rejects_bad)
 }
 END_TEST
 
+/* Each family's array in struct stats holds exactly its label slots. */
+START_TEST(test_family_sizes)
+{
+	for (size_t k = 0; k < stats_family_count; k++) {
+		const stats_family *f = &stats_families[k];
+		size_t each = f->kind == STATS_HISTOGRAM ? sizeof(stats_histogram)
+			      : f->kind == STATS_GAUGE ? sizeof(atomic_int_fast64_t)
+			      : sizeof(atomic_uint_fast64_t);
+		size_t slots = (size_t)stats_dim_count(f->dims[0])
+			       * stats_dim_count(f->dims[1]);
+
+		ck_assert_msg(f->size == slots * each,
+			      "%s: %zu octets for %zu slots of %zu", f->json,
+			      f->size, slots, each);
+		ck_assert_ptr_eq(stats_family_named(f->json), f);
+	}
+}
+END_TEST
+
 /* The table per MTA end: names as the MTAs give them, bounded, "other". */
 START_TEST(test_mta_table)
 {
@@ -359,6 +378,7 @@ stats_suite(void)
 	tcase_add_test(tc, test_json_rejects_bad);
 	tcase_add_test(tc, test_prometheus_escaping);
 	tcase_add_test(tc, test_mta_table);
+	tcase_add_test(tc, test_family_sizes);
 	tcase_add_test(tc, test_report_mtas);
 	tcase_add_test(tc, test_human_units);
 	tcase_add_test(tc, test_summary_line);
