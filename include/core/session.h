@@ -5,6 +5,17 @@
  *
  * Nothing here allocates: a connection context holds its message context
  * and every text buffer, so the per-message path cannot fail on memory.
+ *
+ * How the core reports what goes wrong, everywhere in milter/core:
+ * - what a client or an MTA sent is judged, not failed: a status enum
+ *   (esmtp_param_status, policy_status) or false with a static phrase
+ *   (the registry's value checks) that becomes a rule's reply text;
+ * - a file or a document that cannot be used (the state file's JSON) is
+ *   false or NULL with a GError for the caller to word and log;
+ * - the config file alone collects every problem ("FILE:LINE: what") in
+ *   a list, so that one run of esmtp-milter -n shows them all.
+ * The core never logs by itself: its log lines go through the session's
+ * log function.
  */
 #ifndef ESMTP_SESSION_H
 #define ESMTP_SESSION_H

@@ -6,6 +6,7 @@
 #ifndef ESMTP_STATS_H
 #define ESMTP_STATS_H
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -106,6 +107,9 @@ typedef struct {
 	uint64_t size_overrun_max;	/* the most octets beyond SIZE */
 	uint32_t violations[RULE_COUNT];
 } stats_profile;
+
+_Static_assert(REGISTRY_MAX <= sizeof(((stats_profile *)NULL)->keywords) * 8,
+	       "a profile's keywords have a bit for each registry row");
 
 typedef struct {
 	char address[STATS_ADDR_MAX];

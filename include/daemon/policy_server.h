@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <glib.h>
 
 #include "process.h"
 
@@ -28,10 +29,11 @@ typedef struct policy_server policy_server;
  * Opens the listening socket for spec (unix:/PATH or inet:PORT@HOST) as
  * root, before privileges are dropped: a unix socket gets mode and, when
  * chown_to is true, uid and gid. Returns the descriptor, or -1 with the
- * reason in *why (the caller frees it).
+ * reason in *error and errno as the failing system call left it (0 when
+ * none failed).
  */
 int policy_server_open(const char *spec, unsigned mode, bool chown_to,
-		       uid_t uid, gid_t gid, char **why);
+		       uid_t uid, gid_t gid, GError **error);
 /*
  * Serves the listening socket fd on a thread of its own, judging with
  * p's config, counting in p's statistics and telling the milter sessions

@@ -6,6 +6,15 @@
  * descriptors allow. main() owns the one process and passes it to each
  * part; nothing here knows libmilter or calls back into those parts.
  *
+ * How the daemon reports what goes wrong, everywhere in milter/daemon:
+ * a failure is logged once, by the part that decides what happens next
+ * (main() at start, a listener for its own connections, the reload for a
+ * config), with log_msg(); a helper that cannot decide returns false,
+ * NULL or -1 with a GError (policy_server_open) for its caller to log.
+ * socket_failure() words an errno for a socket path, as g_strerror()
+ * does. At start a failure ends the daemon with a sysexits.h status;
+ * later, mail keeps flowing and the log says what is missing.
+ *
  * process_config_acquire() returns a reference the caller releases with
  * config_unref(); before any config is set it returns fresh defaults.
  * process_config_set() takes a reference of its own (NULL drops it).

@@ -2,6 +2,10 @@
  * The esmtp-milter-stats report: from the JSON the daemon serves on
  * /stats.json (or saves in its state file) to a page a person reads at a
  * glance, or to the same figures as JSON.
+ *
+ * How the report tool reports what goes wrong: every function returns
+ * false or NULL with a GError; main() (stats_main.c) alone prints it, as
+ * "esmtp-milter-stats: what", and picks the sysexits.h status.
  */
 #ifndef ESMTP_REPORT_H
 #define ESMTP_REPORT_H

@@ -73,6 +73,8 @@ static const name_code body_names[] = {
 	{"7BIT", BODY_7BIT}, {"8BITMIME", BODY_8BITMIME},
 	{"BINARYMIME", BODY_BINARYMIME},
 };
+_Static_assert(G_N_ELEMENTS(body_names) == BODY_COUNT - 1,
+	       "a name for each BODY value but none");
 
 const char *
 registry_body_name(body_type body)

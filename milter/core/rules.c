@@ -82,6 +82,7 @@ static const name_code action_names[] = {
 	{"reject", ACTION_REJECT}, {"tempfail", ACTION_TEMPFAIL},
 	{"tag", ACTION_TAG}, {"log", ACTION_LOG}, {"ignore", ACTION_IGNORE},
 };
+_Static_assert(G_N_ELEMENTS(action_names) == ACTION_COUNT, "a name for each action");
 
 static const name_code stage_names[] = {
 	{"mail", STAGE_MAIL}, {"rcpt", STAGE_RCPT}, {"eom", STAGE_EOM},

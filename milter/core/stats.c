@@ -157,6 +157,8 @@ static const name_code stage_names[] = {
 	{"header", STATS_STAGE_HEADER}, {"body", STATS_STAGE_BODY},
 	{"eom", STATS_STAGE_EOM}, {"policy", STATS_STAGE_POLICY},
 };
+_Static_assert(G_N_ELEMENTS(stage_names) == STATS_STAGE_COUNT,
+	       "a name for each processing stage");
 
 const char *
 stats_stage_name(stats_stage stage)
@@ -185,11 +187,15 @@ static const name_code greeting_names[] = {
 	{"unknown", GREETING_UNKNOWN}, {"helo", GREETING_HELO},
 	{"ehlo", GREETING_EHLO},
 };
+_Static_assert(G_N_ELEMENTS(greeting_names) == GREETING_COUNT,
+	       "a name for each greeting");
 
 static const name_code verdict_names[] = {
 	{"accept", VERDICT_ACCEPT}, {"reject", VERDICT_REJECT},
 	{"tempfail", VERDICT_TEMPFAIL}, {"abort", VERDICT_ABORT},
 };
+_Static_assert(G_N_ELEMENTS(verdict_names) == VERDICT_COUNT,
+	       "a name for each verdict");
 
 const char *
 greeting_name(greeting_type g)

@@ -14,11 +14,14 @@ static const name_code tls_names[] = {
 	{"TLSv1", TLS_V1}, {"TLSv1.1", TLS_V1_1}, {"TLSv1.2", TLS_V1_2},
 	{"TLSv1.3", TLS_V1_3}, {"other", TLS_OTHER},
 };
+_Static_assert(G_N_ELEMENTS(tls_names) == TLS_COUNT, "a name for each TLS version");
 
 static const name_code cipher_names[] = {
 	{"unknown", CIPHER_UNKNOWN}, {"none", CIPHER_NONE},
 	{"lt128", CIPHER_WEAK}, {"128", CIPHER_128}, {"256", CIPHER_256},
 };
+_Static_assert(G_N_ELEMENTS(cipher_names) == CIPHER_COUNT,
+	       "a name for each cipher strength");
 
 static const name_code auth_names[] = {
 	{"none", AUTH_NONE}, {"PLAIN", AUTH_PLAIN}, {"LOGIN", AUTH_LOGIN},
@@ -27,6 +30,8 @@ static const name_code auth_names[] = {
 	{"OAUTHBEARER", AUTH_OAUTHBEARER}, {"EXTERNAL", AUTH_EXTERNAL},
 	{"other", AUTH_OTHER},
 };
+_Static_assert(G_N_ELEMENTS(auth_names) == AUTH_COUNT,
+	       "a name for each SASL mechanism");
 
 tls_version
 tls_version_of(const char *version, bool asked)

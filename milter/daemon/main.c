@@ -74,7 +74,7 @@ open_policy_socket(const esmtp_config *config, bool chown_to, uid_t uid,
 		   gid_t gid, int *fd)
 {
 	const char *path = unix_socket_path(config->policy_listen);
-	g_autofree char *why = NULL;
+	g_autoptr(GError) error = NULL;
 
 	*fd = -1;
 	if (config->policy_listen[0] == '\0')
@@ -82,12 +82,14 @@ open_policy_socket(const esmtp_config *config, bool chown_to, uid_t uid,
 	if (path != NULL && !clear_stale_socket(path))
 		return false;
 	*fd = policy_server_open(config->policy_listen, config->socket_mode,
-				 chown_to, uid, gid, &why);
+				 chown_to, uid, gid, &error);
 	if (*fd < 0) {
+		int err = errno;
+
 		log_msg(LOG_ERR, NULL, "cannot open the policy socket %s: %s",
 			config->policy_listen,
-			path != NULL && errno != EADDRINUSE
-			? socket_failure(path, errno) : why);
+			path != NULL && err != 0 && err != EADDRINUSE
+			? socket_failure(path, err) : error->message);
 		return false;
 	}
 	log_msg(LOG_INFO, NULL, "Postfix policy service on %s",

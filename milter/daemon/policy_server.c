@@ -79,22 +79,32 @@ session_log(void *data, int priority, const char *queue_id, const char *line)
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* The reason in *error; errno as the system call left it (0 if none). */
+static void
+open_failed(GError **error, int err, const char *why)
+{
+	g_set_error_literal(error, G_FILE_ERROR,
+			    err != 0 ? g_file_error_from_errno(err) : G_FILE_ERROR_FAILED,
+			    why);
+	errno = err;
+}
+
 int
 policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
-		   gid_t gid, char **why)
+		   gid_t gid, GError **error)
 {
 	socket_spec s;
 	int fd = -1;
 
 	if (!socket_spec_parse(spec, &s)) {
-		*why = g_strdup("not unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST");
+		open_failed(error, 0, "not unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST");
 		return -1;
 	}
 	if (s.is_unix) {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 		if (strlen(s.path) >= sizeof sun.sun_path) {
-			*why = g_strdup("the path is too long for a unix socket");
+			open_failed(error, 0, "the path is too long for a unix socket");
 			goto out;
 		}
 		strcpy(sun.sun_path, s.path);
@@ -103,7 +113,7 @@ policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
 		    || chmod(s.path, mode) != 0
 		    || (chown_to && chown(s.path, uid, gid) != 0)
 		    || listen(fd, SOMAXCONN) != 0) {
-			*why = g_strdup(g_strerror(errno));
+			open_failed(error, errno, g_strerror(errno));
 			goto fail;
 		}
 	} else {
@@ -117,7 +127,7 @@ policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
 		snprintf(port, sizeof port, "%u", s.port);
 		rc = getaddrinfo(s.host, port, &hints, &ai);
 		if (rc != 0) {
-			*why = g_strdup(gai_strerror(rc));
+			open_failed(error, 0, gai_strerror(rc));
 			goto out;
 		}
 		fd = socket(ai->ai_family,
@@ -126,7 +136,7 @@ policy_server_open(const char *spec, unsigned mode, bool chown_to, uid_t uid,
 		    || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
 		    || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0
 		    || listen(fd, SOMAXCONN) != 0) {
-			*why = g_strdup(g_strerror(errno));
+			open_failed(error, errno, g_strerror(errno));
 			freeaddrinfo(ai);
 			goto fail;
 		}

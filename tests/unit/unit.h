@@ -13,5 +13,6 @@ Suite *stats_suite(void);
 Suite *policy_suite(void);
 Suite *log_suite(void);
 Suite *transport_suite(void);
+Suite *rules_suite(void);
 
 #endif
