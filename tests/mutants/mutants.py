@@ -7,7 +7,7 @@ behaviour no test pins down. Prints each mutant's result and the kill
 rate; exits 1 when a mutant not marked equivalent survived.
 
 usage: mutants.py TOP SCRATCH [FILTER]   (FILTER: only mutants whose
-file or text contains it). [N] in the output is the mutant's line in
+file or text contains it, or @FIRST-LAST: those on these lines). [N] in the output is the mutant's line in
 mutants.txt. A mutant that does not build, or whose text no longer
 occurs exactly once in its file (the code moved on), is a mistake in the
 list: it is reported and skipped, the run goes on, and fails at the end.
@@ -148,7 +148,12 @@ def main():
     if CHECK_ONLY:
         return check()
     mutants = load()
-    if FILTER:
+    if FILTER and FILTER.startswith("@"):
+        # @FIRST-LAST: the mutants on those lines of mutants.txt
+        first, _, last = FILTER[1:].partition("-")
+        mutants = [m for m in mutants
+                   if int(first) <= m["line"] <= int(last or first)]
+    elif FILTER:
         mutants = [m for m in mutants if FILTER in m["file"] or FILTER in m["from"]]
     start = time.time()
     copy_tree()
