@@ -184,14 +184,15 @@ wait_socket "$work/st.sock"
 stop "$p4"
 grep_in "the state file error names the path and the reason" "cannot save statistics to $work/nodir/state.json: .*No such file or directory" "$work/log4"
 
-# a reload names the restart-only keys that changed, and only those
+# a reload (here on SIGHUP) names the restart-only keys that changed, and
+# only those
 "$daemon" -f -c "$work/good.conf" -p "unix:$work/rl.sock" 2>"$work/log5" &
 p5=$!
 pids="$pids $p5"
 wait_socket "$work/rl.sock"
 cp "$work/good.conf" "$work/good.conf.orig"
 printf '[milter]\ntrusted_networks =\nsocket_mode = 0600\nlog_level = debug\n[stats]\nlisten =\n' >"$work/good.conf"
-kill -USR1 "$p5"
+kill -HUP "$p5"
 i=0
 while ! grep -q "reloaded" "$work/log5" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 grep_in "a reload names the changed restart-only key" "in force only after a restart: socket_mode\$" "$work/log5"

@@ -9,7 +9,8 @@
  * socket is removed, a session that still arrives is tempfailed at
  * connect), lets the open milter sessions finish for up to
  * [milter] shutdown_grace seconds, runs the cleanup and ends the process,
- * at once when idle. SIGUSR1 reloads the config.
+ * at once when idle. SIGHUP and SIGUSR1 reload the config, as Postfix
+ * and most daemons do on SIGHUP.
  */
 #ifndef ESMTP_SHUTDOWN_H
 #define ESMTP_SHUTDOWN_H
@@ -21,7 +22,7 @@
 /*
  * Starts the signal thread. Call with every signal it takes blocked in
  * the calling thread (so in every thread started after it). reload(data)
- * runs on SIGUSR1; cleanup(data) saves and removes what must be and
+ * runs on SIGHUP and SIGUSR1; cleanup(data) saves and removes what must be and
  * returns the exit status; sock_path is the milter's unix socket (NULL
  * for inet). The stop waits for p's open milter sessions, up to its
  * config's shutdown_grace.

@@ -199,7 +199,7 @@ typedef struct {
 	atomic_bool listener_failed;
 } daemon_state;
 
-/* SIGUSR1 (on the signal thread) */
+/* SIGHUP and SIGUSR1 (on the signal thread) */
 static void
 reload(void *data)
 {

@@ -1,7 +1,9 @@
 /*
  * Signals and the graceful stop (see shutdown.h).
  *
- * How the daemon keeps SIGTERM, SIGHUP and SIGINT from libmilter: every
+ * How the daemon keeps SIGTERM, SIGHUP and SIGINT from libmilter (which
+ * would stop on SIGHUP, the signal most daemons and Postfix itself take
+ * as "reload"): every
  * thread blocks them, this thread waits for them with sigwaitinfo(), and
  * libmilter's signal thread, which waits with sigwait(), finds the
  * sigwait() below first (the dynamic linker resolves libmilter's call to
@@ -127,7 +129,7 @@ signal_thread(gpointer data)
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
 
-		if (sig == SIGUSR1)
+		if (sig == SIGUSR1 || sig == SIGHUP)
 			reload_fn(fn_data);
 		else if (sig > 0)
 			drain(sig);

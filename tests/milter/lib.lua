@@ -137,13 +137,14 @@ function t.eom_refused(conn, code, enh, text)
 		"end of message reply is not: " .. code .. " " .. enh .. " " .. text)
 end
 
--- Rewrites the config file and has the daemon reload it.
-function t.reload(text)
+-- Rewrites the config file and has the daemon reload it, on SIGUSR1 or
+-- on the signal named (HUP).
+function t.reload(text, signal)
 	local f = assert(io.open(conf, "w"))
 	f:write(text)
 	f:close()
 	local before = t.count_log("reload")
-	os.execute("kill -USR1 " .. pid)
+	os.execute("kill -" .. (signal or "USR1") .. " " .. pid)
 	for _ = 1, 100 do
 		if t.count_log("reload") > before then
 			return
