@@ -21,7 +21,7 @@ void milter_use(process *p);
  * The stages the daemon never answers, negotiated as "no reply" on a
  * unix socket only: over TCP an MTA's next small packet would wait for
  * the filter's delayed acknowledgement of the unanswered one (40 ms on
- * Linux; tcp_session.h), so there every stage is answered. make bench's
+ * Linux; session_socket.h), so there every stage is answered. make bench's
  * do-nothing filter follows the same rule.
  */
 #define MILTER_NO_REPLY_STAGES (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_UNKN \

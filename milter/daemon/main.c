@@ -34,7 +34,7 @@
 #include "shutdown.h"
 #include "sockets.h"
 #include "stats_http.h"
-#include "tcp_session.h"
+#include "session_socket.h"
 
 #ifndef ESMTP_MILTER_VERSION
 #error "the Makefile's VERSION is the version: -DESMTP_MILTER_VERSION"
@@ -287,7 +287,7 @@ open_and_drop(daemon_state *d)
 	if (milter_socket_is_tcp(config->socket)) {
 		long max_fd = sysconf(_SC_OPEN_MAX);
 
-		tcp_session_enable(max_fd > 0 ? (size_t)max_fd : 65536);
+		session_socket_tcp_enable(max_fd > 0 ? (size_t)max_fd : 65536);
 	}
 	if ((rc = open_milter_socket(d)) != EX_OK)
 		return rc;

@@ -17,7 +17,7 @@
 #include "process.h"
 #include "session.h"
 #include "shutdown.h"
-#include "tcp_session.h"
+#include "session_socket.h"
 
 /*
  * The process the sessions belong to, set once by milter_use() before
@@ -193,7 +193,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	/* no reply where the daemon never answers (libmilter fakes these),
 	   on a unix socket: over TCP it would stall the MTA */
-	proto = tcp_session_enabled() ? 0 : MILTER_NO_REPLY_STAGES;
+	proto = session_socket_tcp() ? 0 : MILTER_NO_REPLY_STAGES;
 	proto |= f1 & (SMFIP_NODATA | SMFIP_NOEOH);
 	if (!config_needs_content(config))
 		proto |= f1 & (SMFIP_NOHDRS | SMFIP_NOBODY);
@@ -297,8 +297,12 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	unsigned port;
 	char text[INET6_ADDRSTRLEN];
 
-	if (mc == NULL || mc->refused)
+	if (mc == NULL || mc->refused) {
+		/* and the session ends there: the daemon closes it itself,
+		   so that no peer holds a descriptor past the cap */
+		session_socket_close_after_reply();
 		return SMFIS_TEMPFAIL;
+	}
 	mta_end(ctx, &ends);
 	session_mta_end(&mc->session, &ends.server, ends.server_port);
 	if (hostaddr != NULL) {
@@ -434,6 +438,7 @@ mlfi_close(SMFICTX *ctx)
 {
 	milter_conn *mc = smfi_getpriv(ctx);
 
+	session_socket_session_end();
 	if (mc == NULL)
 		return SMFIS_CONTINUE;
 	/* libmilter closes a session the MTA left silent for [milter] timeout */

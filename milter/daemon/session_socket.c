@@ -1,15 +1,17 @@
 /*
- * TCP_NODELAY and TCP_QUICKACK on the milter sessions over TCP (see
- * tcp_session.h for why). The sessions are marked in a bitmap by
+ * TCP_NODELAY and TCP_QUICKACK on the milter sessions over TCP, and the
+ * shutdown of a refused session after its reply (see session_socket.h
+ * for why). The sessions are marked in a bitmap by
  * descriptor when accept() returns them; writev() looks its descriptor
  * up there, one load, and only a marked one costs a system call. A
  * descriptor reused by something else after its session closed loses
  * its mark at its next accept() by libmilter, or at the first
  * setsockopt() that fails on it.
  */
-#include "tcp_session.h"
+#include "session_socket.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdatomic.h>
@@ -25,12 +27,14 @@ typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
 
 static _Atomic uint64_t *marks;
 static size_t nmarks;		/* descriptors the bitmap covers */
+/* set by a callback, taken by the writev() of its reply, on one thread */
+static _Thread_local bool close_after_reply;
 
 int accept(int fd, struct sockaddr *addr, socklen_t *len);
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt);
 
 void
-tcp_session_enable(size_t max_fd)
+session_socket_tcp_enable(size_t max_fd)
 {
 	if (marks != NULL)
 		return;
@@ -42,9 +46,21 @@ tcp_session_enable(size_t max_fd)
 }
 
 bool
-tcp_session_enabled(void)
+session_socket_tcp(void)
 {
 	return marks != NULL;
+}
+
+void
+session_socket_close_after_reply(void)
+{
+	close_after_reply = true;
+}
+
+void
+session_socket_session_end(void)
+{
+	close_after_reply = false;
 }
 
 static void
@@ -112,6 +128,23 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 		atomic_store_explicit(&real, next, memory_order_relaxed);
 	}
 	n = next(fd, iov, iovcnt);
+	if (close_after_reply) {
+		int saved = errno;
+		size_t total = 0;
+
+		for (int i = 0; i < iovcnt; i++)
+			total += iov[i].iov_len;
+		/* the whole reply is out (libmilter writes the rest of a
+		   partial one with another call), or it cannot be sent */
+		if (n >= 0 && (size_t)n >= total) {
+			close_after_reply = false;
+			shutdown(fd, SHUT_RDWR);
+		} else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			close_after_reply = false;
+		}
+		errno = saved;
+		return n;
+	}
 	/* a reply is out: acknowledge what the MTA sends next at once */
 	if (n > 0 && marked(fd) && !set_option(fd, TCP_QUICKACK))
 		mark(fd, false);
