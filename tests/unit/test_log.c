@@ -160,6 +160,30 @@ START_TEST(test_value_and_text)
 }
 END_TEST
 
+/* The bounds, exactly: a value that just fits, one octet more, and the
+   last C1 control. */
+START_TEST(test_bounds_exact)
+{
+	char buf[16], small[8];
+
+	/* 7 octets fit in 8 as they are, 8 do not */
+	session_sanitize_text(small, sizeof small, "abcdefg");
+	ck_assert_str_eq(small, "abcdefg");
+	session_sanitize_text(small, sizeof small, "abcdefgh");
+	ck_assert_uint_lt(strlen(small), sizeof small);
+	ck_assert_str_eq(small, "abcd...");
+	session_sanitize_str(small, sizeof small, "abcdefg");
+	ck_assert_str_eq(small, "abcdefg");
+	session_sanitize_str(small, sizeof small, "abcdefgh");
+	ck_assert_str_eq(small, "abcd...");
+	ck_assert_str_eq(session_log_value(small, sizeof small, "abcdefg"), "abcdefg");
+	ck_assert_str_eq(session_log_value(small, sizeof small, "abcdefgh"), "abcd...");
+	/* U+0080 to U+009F are controls, U+00A0 is not */
+	session_sanitize_text(buf, sizeof buf, "a\xc2\x9f" "b\xc2\xa0" "c");
+	ck_assert_str_eq(buf, "a?b\xc2\xa0" "c");
+}
+END_TEST
+
 /* rcpt_params= names each RCPT keyword once, in the order first seen. */
 START_TEST(test_rcpt_params)
 {
@@ -281,6 +305,7 @@ log_suite(void)
 
 	tcase_add_test(t, test_forged_fields);
 	tcase_add_test(t, test_value_and_text);
+	tcase_add_test(t, test_bounds_exact);
 	tcase_add_test(t, test_bounded);
 	tcase_add_test(t, test_rcpt_params);
 	tcase_add_test(t, test_empty_keyword);

@@ -442,6 +442,15 @@ START_TEST(link_same_port_twice)
 	ck_assert(!session_link_tell(px.links, &e, GREETING_HELO));
 	ck_assert(!session_link_tell(px.links, &e26, GREETING_HELO));
 	ck_assert_ptr_null(session_link_add(NULL, &e));
+	/* the same client address from two source ports: two sessions */
+	l1 = session_link_add(px.links, &e);
+	l2 = session_link_add(px.links, &e26);
+	ck_assert(session_link_tell(px.links, &e, GREETING_HELO));
+	ck_assert(session_link_tell(px.links, &e26, GREETING_EHLO));
+	ck_assert_int_eq(session_link_greeting(l1), GREETING_HELO);
+	ck_assert_int_eq(session_link_greeting(l2), GREETING_EHLO);
+	session_link_remove(l1);
+	session_link_remove(l2);
 }
 END_TEST
 
