@@ -94,12 +94,14 @@ typedef struct {
  * Updated once per connection, at its close, never per message.
  */
 /*
- * How one client used ESMTP, summed over its sessions: its last greeting,
- * the registered keywords it used (a bit per registry row), how honest
- * its SIZE declarations were, and its violations by rule.
+ * How one client used ESMTP, summed over its sessions: every greeting it
+ * used (a bit per greeting_type, unknown left out), the registered
+ * keywords it used (a bit per registry row), how honest its SIZE
+ * declarations were, and its violations by rule.
  */
+#define STATS_GREETING_BIT(g) ((uint8_t)(1u << (g)))
 typedef struct {
-	uint8_t greeting;		/* greeting_type */
+	uint8_t greetings;		/* STATS_GREETING_BIT(greeting_type) */
 	uint8_t tls;			/* tls_version, the last session's */
 	uint32_t keywords;		/* 1 << registry_index(row) */
 	uint64_t size_declared;		/* transactions declaring SIZE */

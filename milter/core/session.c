@@ -120,12 +120,21 @@ session_tls(session_conn *c, const char *version, const char *bits,
 	c->cipher = cipher_strength_of(v, bits);
 }
 
+/* The client's profile keeps every greeting its sessions were known by. */
+static void
+note_greeting(session_conn *c)
+{
+	if (c->greeting != GREETING_UNKNOWN)
+		c->profile.greetings |= STATS_GREETING_BIT(c->greeting);
+}
+
 void
 session_learn_greeting(session_conn *c, greeting_type g)
 {
 	if (g == GREETING_UNKNOWN)
 		return;
 	c->greeting = g;
+	note_greeting(c);
 	if (c->policy_only && !c->greeting_counted && c->stats != NULL) {
 		c->greeting_counted = true;
 		stats_add(&c->stats->greetings[g], 1);
@@ -245,8 +254,10 @@ session_mail(session_conn *c, char **argv, const session_macros *macros,
 	msg_begin(c, argv[0]);
 	if (macros != NULL) {
 		set_queue_id(c, macros->queue_id);
-		if (macros->protocol != NULL && *macros->protocol != '\0')
+		if (macros->protocol != NULL && *macros->protocol != '\0') {
 			c->greeting = session_greeting_of(macros->protocol);
+			note_greeting(c);
+		}
 		if ((macros->auth_type != NULL && *macros->auth_type != '\0')
 		    || (macros->auth_authen != NULL
 			&& *macros->auth_authen != '\0'))
@@ -465,7 +476,7 @@ session_close(session_conn *c)
 		if (!c->policy_only)
 			atomic_fetch_sub_explicit(&c->stats->active_connections,
 						  1, memory_order_relaxed);
-		c->profile.greeting = (uint8_t)c->greeting;
+		note_greeting(c);
 		c->profile.tls = (uint8_t)c->tls;
 		stats_client_done(c->stats, c->client_addr, c->helo,
 				  c->transactions, c->violations, &c->profile);

@@ -71,8 +71,7 @@ stats_observe(stats_histogram *h, double value)
 void
 stats_profile_merge(stats_profile *a, const stats_profile *b)
 {
-	if (b->greeting != GREETING_UNKNOWN)
-		a->greeting = b->greeting;
+	a->greetings |= b->greetings;
 	if (b->tls != TLS_UNKNOWN)
 		a->tls = b->tls;
 	a->keywords |= b->keywords;

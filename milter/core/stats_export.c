@@ -189,8 +189,12 @@ json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
 static void
 json_profile(JsonBuilder *b, const stats_profile *p)
 {
-	json_builder_set_member_name(b, "greeting");
-	json_builder_add_string_value(b, greeting_name((greeting_type)p->greeting));
+	json_builder_set_member_name(b, "greetings");
+	json_builder_begin_array(b);
+	for (unsigned g = 0; g < GREETING_COUNT; g++)
+		if (p->greetings & STATS_GREETING_BIT(g))
+			json_builder_add_string_value(b, greeting_name((greeting_type)g));
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "tls");
 	json_builder_add_string_value(b, tls_version_name((tls_version)p->tls));
 	json_builder_set_member_name(b, "keywords");
@@ -431,6 +435,32 @@ uint_or_zero(JsonObject *o, const char *name)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+static void
+add_greeting(stats_profile *p, const char *name)
+{
+	for (unsigned i = GREETING_UNKNOWN + 1; i < GREETING_COUNT; i++)
+		if (name != NULL && strcmp(name, greeting_name((greeting_type)i)) == 0)
+			p->greetings |= STATS_GREETING_BIT(i);
+}
+
+/* "greetings": [...], or an older file's last "greeting" alone. */
+static void
+read_greetings(JsonObject *eo, stats_profile *p)
+{
+	JsonNode *n = json_object_get_member(eo, "greetings");
+
+	add_greeting(p, json_object_get_string_member_with_default(eo, "greeting", ""));
+	if (n == NULL || !JSON_NODE_HOLDS_ARRAY(n))
+		return;
+	for (guint i = 0; i < json_array_get_length(json_node_get_array(n)); i++) {
+		JsonNode *e = json_array_get_element(json_node_get_array(n), i);
+
+		if (JSON_NODE_HOLDS_VALUE(e)
+		    && json_node_get_value_type(e) == G_TYPE_STRING)
+			add_greeting(p, json_node_get_string(e));
+	}
+}
+
 /* A client's profile from its entry; what an older file lacks stays zero. */
 static void
 read_profile(JsonObject *eo, stats_profile *p)
@@ -439,10 +469,7 @@ read_profile(JsonObject *eo, stats_profile *p)
 	const char *g;
 
 	memset(p, 0, sizeof *p);
-	g = json_object_get_string_member_with_default(eo, "greeting", "");
-	for (unsigned i = 0; i < GREETING_COUNT; i++)
-		if (strcmp(g, greeting_name((greeting_type)i)) == 0)
-			p->greeting = (uint8_t)i;
+	read_greetings(eo, p);
 	g = json_object_get_string_member_with_default(eo, "tls", "");
 	for (unsigned i = 0; i < TLS_COUNT; i++)
 		if (strcmp(g, tls_version_name((tls_version)i)) == 0)

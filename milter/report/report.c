@@ -387,11 +387,17 @@ text_misuse(GString *out, const report *r)
 		const stats_top_entry *e = &r->top_violations[i];
 		const stats_profile *p = profile_of(r, e);
 		GString *rules = g_string_new(NULL), *kws = g_string_new(NULL);
+		GString *greets = g_string_new(NULL);
 		char count[32];
 
 		if (e->count == 0)
 			continue;
 		shown++;
+		for (unsigned g = 0; g < GREETING_COUNT; g++)
+			if (p->greetings & STATS_GREETING_BIT(g))
+				g_string_append_printf(greets, "%s%s",
+						       greets->len ? "," : "  greetings=",
+						       greeting_name((greeting_type)g));
 		for (unsigned k = 0; k < RULE_COUNT; k++)
 			if (p->violations[k] > 0)
 				g_string_append_printf(rules, "%s%s %u",
@@ -403,11 +409,8 @@ text_misuse(GString *out, const report *r)
 				g_string_append_printf(kws, "%s%s", kws->len ? "," : "",
 						       registry_table[k].keyword);
 		report_human_count(e->count, count, sizeof count);
-		g_string_append_printf(out, "  %-40s %8s violations%s%s%s%s\n",
-				       e->address, count,
-				       p->greeting != GREETING_UNKNOWN ? "  greeting=" : "",
-				       p->greeting != GREETING_UNKNOWN
-				       ? greeting_name((greeting_type)p->greeting) : "",
+		g_string_append_printf(out, "  %-40s %8s violations%s%s%s\n",
+				       e->address, count, greets->str,
 				       p->tls != TLS_UNKNOWN ? "  tls=" : "",
 				       p->tls != TLS_UNKNOWN
 				       ? tls_version_log_name((tls_version)p->tls) : "");
@@ -423,6 +426,7 @@ text_misuse(GString *out, const report *r)
 			g_string_append_printf(out, "      keywords %s\n", kws->str);
 		g_string_free(rules, TRUE);
 		g_string_free(kws, TRUE);
+		g_string_free(greets, TRUE);
 	}
 	if (shown == 0)
 		g_string_append(out, "  (none)\n");

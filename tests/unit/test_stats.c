@@ -147,6 +147,29 @@ START_TEST(test_json_rejects_bad)
 }
 END_TEST
 
+/* A state file from before the profiles kept every greeting: its last one. */
+START_TEST(test_old_profile_greeting)
+{
+	static const char old[] =
+		"{\"version\": 1, \"top_clients\": {\"by_transactions\": ["
+		"{\"address\": \"192.0.2.9\", \"helo\": \"a\", \"count\": 3, \"error\": 0,"
+		" \"greeting\": \"ehlo\"},"
+		"{\"address\": \"192.0.2.10\", \"helo\": \"b\", \"count\": 2, \"error\": 0,"
+		" \"greetings\": [\"helo\", \"ehlo\", \"bogus\", 7]}]}}";
+	g_autoptr(JsonParser) p = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	stats_top_entry e[STATS_TOP_K];
+
+	ck_assert(json_parser_load_from_data(p, old, -1, NULL));
+	ck_assert_msg(stats_from_json(&st, json_parser_get_root(p), &error), "%s",
+		      error ? error->message : "");
+	ck_assert_uint_eq(stats_top_snapshot(&st.top_transactions, e), 2);
+	ck_assert_uint_eq(e[0].profile.greetings, STATS_GREETING_BIT(GREETING_EHLO));
+	ck_assert_uint_eq(e[1].profile.greetings, STATS_GREETING_BIT(GREETING_HELO)
+			  | STATS_GREETING_BIT(GREETING_EHLO));
+}
+END_TEST
+
 /* Each family's array in struct stats holds exactly its label slots. */
 START_TEST(test_family_sizes)
 {
@@ -337,7 +360,9 @@ START_TEST(test_client_profile)
 	/* the transactions table all of them */
 	ck_assert_uint_eq(stats_top_snapshot(&st.top_transactions, e), 1);
 	ck_assert_str_eq(e[0].address, "192.0.2.5");
-	ck_assert_uint_eq(e[0].profile.greeting, GREETING_HELO);	/* the last */
+	/* EHLO in the first session, HELO in the second: both kept */
+	ck_assert_uint_eq(e[0].profile.greetings, STATS_GREETING_BIT(GREETING_HELO)
+			  | STATS_GREETING_BIT(GREETING_EHLO));
 	ck_assert_uint_eq(e[0].profile.size_declared, 3);
 	ck_assert_uint_eq(e[0].profile.size_overruns, 1);
 	ck_assert_uint_eq(e[0].profile.size_overrun_max, 240);
@@ -354,7 +379,8 @@ START_TEST(test_client_profile)
 	stats_init(&back);
 	ck_assert(stats_from_json(&back, json_parser_get_root(parser), &error));
 	ck_assert_uint_eq(stats_top_snapshot(&back.top_transactions, e), 1);
-	ck_assert_uint_eq(e[0].profile.greeting, GREETING_HELO);
+	ck_assert_uint_eq(e[0].profile.greetings, STATS_GREETING_BIT(GREETING_HELO)
+			  | STATS_GREETING_BIT(GREETING_EHLO));
 	ck_assert_uint_eq(e[0].profile.size_overrun_max, 240);
 	ck_assert_uint_eq(e[0].profile.violations[RULE_PARAM_WITHOUT_EHLO], 2);
 	ck_assert_uint_eq(__builtin_popcount(e[0].profile.keywords), 3);
@@ -379,6 +405,7 @@ stats_suite(void)
 	tcase_add_test(tc, test_prometheus_escaping);
 	tcase_add_test(tc, test_mta_table);
 	tcase_add_test(tc, test_family_sizes);
+	tcase_add_test(tc, test_old_profile_greeting);
 	tcase_add_test(tc, test_report_mtas);
 	tcase_add_test(tc, test_human_units);
 	tcase_add_test(tc, test_summary_line);
