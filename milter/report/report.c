@@ -93,7 +93,8 @@ ratio_label(const stats_histogram *h, unsigned i, char *buf, size_t len)
 	else if (i == 0)
 		snprintf(buf, len, "up to %g", h->bounds[0]);
 	else
-		snprintf(buf, len, "%g to %g", h->bounds[i - 1], h->bounds[i]);
+		snprintf(buf, len, "over %g up to %g", h->bounds[i - 1],
+			 h->bounds[i]);
 	return buf;
 }
 
@@ -256,7 +257,7 @@ build_many(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	s = new_section(r, "BODY (share of transactions)", "body_types");
 	add_family(r, s->rows, "body_types", 0, NULL, false, r->transactions);
 
-	s = new_section(r, "SIZE honesty (actual / declared size)", "size_honesty");
+	s = new_section(r, "SIZE honesty (actual / declared size; an exact SIZE is 1)", "size_honesty");
 	declared = counter(r, "size_declared", 1, 0);
 	add_row(s->rows, "transactions declaring SIZE", declared,
 		share(declared, r->transactions));

@@ -213,12 +213,13 @@ def test_json_matches():
     assert j["violations"]["size_syntax"]["reject"] == 1
     assert j["verdicts"]["accept"] == 4
     top = j["top_clients"]["by_transactions"]
-    # each client with its ESMTP profile, from the traffic above
+    # each client with its ESMTP profile, from the traffic above: 192.0.2.1
+    # said EHLO in one session and HELO in another, and keeps both
     assert top[0] == {"address": "192.0.2.1", "helo": "one.example", "count": 3, "error": 0,
-                      "greeting": "helo", "tls": "plaintext", "keywords": ["SIZE", "BODY", "NOTIFY"],
+                      "greetings": ["helo", "ehlo"], "tls": "plaintext", "keywords": ["SIZE", "BODY", "NOTIFY"],
                       "size_declared": 2, "size_overruns": 0, "size_overrun_max": 0,
                       "violations": {"param_private": 1, "param_without_ehlo": 1}}, top
-    assert top[1]["violations"] == {"size_syntax": 1} and top[1]["greeting"] == "ehlo", top
+    assert top[1]["violations"] == {"size_syntax": 1} and top[1]["greetings"] == ["ehlo"], top
     assert [t["address"] for t in top] == ["192.0.2.1", "192.0.2.2", "192.0.2.3"], top
     viol = j["top_clients"]["by_violations"]
     assert viol[0]["address"] == "192.0.2.1" and viol[0]["count"] == 2, viol
