@@ -383,7 +383,11 @@ prometheus-tests: esmtp-milter
 # unix, inet and inet6 sockets (tcp.py: also two Postfix instances sharing
 # one daemon); needs root (the MTAs change user) and the Debian archive
 # (Sendmail's packages).
-e2e-tests: $(BUILD)/san/esmtp-milter
+$(BUILD)/recorder: tests/e2e/recorder.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(DAEMON_LIBS)
+
+e2e-tests: $(BUILD)/san/esmtp-milter $(BUILD)/recorder
 	@if [ "$$(id -u)" != 0 ]; then \
 	  echo "e2e-tests need root: Postfix and Sendmail switch users"; exit 1; fi
 	@# under /tmp: the MTAs' users must reach it whatever the clone's path
@@ -392,6 +396,7 @@ e2e-tests: $(BUILD)/san/esmtp-milter
 	  $(PYTHON) tests/e2e/policy.py $(BUILD)/san/esmtp-milter "$$d/policy" && \
 	  $(PYTHON) tests/e2e/tls.py $(BUILD)/san/esmtp-milter "$$d/tls" && \
 	  $(PYTHON) tests/e2e/tcp.py $(BUILD)/san/esmtp-milter "$$d/tcp" && \
+	  $(PYTHON) tests/e2e/attach.py $(BUILD)/san/esmtp-milter $(BUILD)/recorder "$$d/attach" && \
 	  rm -rf "$$d"
 
 # The README's deployment on a stock Debian Postfix, in private mount and

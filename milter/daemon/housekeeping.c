@@ -54,11 +54,18 @@ housekeeping_save(housekeeping *h)
 {
 	esmtp_config *config = process_config_acquire(h->proc);
 	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
 
 	if (config->state_file[0] != '\0'
 	    && !stats_state_save(&h->proc->counters, config->state_file, &error))
 		log_msg(LOG_ERR, NULL, "cannot save statistics to %s: %s",
 			config->state_file, error->message);
+	/* the write waits for the disk (fsync): say so when that is slow,
+	   since a stop waits for it too */
+	else if (g_get_monotonic_time() - start > G_USEC_PER_SEC)
+		log_msg(LOG_NOTICE, NULL, "statistics saved to %s in %.1f s (the disk was slow to sync it)",
+			config->state_file,
+			(double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC);
 	config_unref(config);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The first deployment, done the way the README tells an administrator:
 Debian's stock Postfix (master.cf as shipped, smtpd chrooted in
-/var/spool/postfix) with the contrib/postfix/main.cf lines, the daemon
+/var/spool/postfix) attached by the postconf lines of the README's
+step 5, as they are written there, the daemon
 installed by make install and started the way its systemd unit says (its
 user and group, umask, ExecStartPre lines, runtime and state
 directories), the shipped sample config with the two edits the README
@@ -130,13 +131,16 @@ def start_rsyslog(top, work):
 
 def configure_postfix(top):
     """What "Internet Site" in Debian's postfix configuration writes, two
-    lines that keep mail from leaving, and contrib/postfix/main.cf as it
-    is. master.cf is Debian's as shipped."""
+    lines that keep mail from leaving, then the README's step 5: its
+    postconf lines, run as they are written. master.cf is Debian's as
+    shipped."""
     shutil.copy("/usr/share/postfix/master.cf.dist", "/etc/postfix/master.cf")
     with open("/usr/share/postfix/main.cf.debian") as f:
         main = f.read()
-    with open(os.path.join(top, "contrib/postfix/main.cf")) as f:
-        contrib = f.read()
+    with open(os.path.join(top, "README")) as f:
+        readme = f.read()
+    step5 = readme[readme.index("  5. Attach Postfix"):readme.index("  6. Look at the logs")]
+    attach = [l.strip() for l in step5.splitlines() if l.strip().startswith("postconf -e")]
     with open("/etc/postfix/main.cf", "w") as f:
         f.write(main + """
 myhostname = mx.test.example
@@ -154,8 +158,9 @@ inet_protocols = ipv4
 # the test's own: nothing is delivered or leaves the machine
 default_transport = discard
 local_transport = discard
-
-""" + contrib)
+""")
+    for line in attach:
+        subprocess.run(["sh", "-c", line], check=True)
     with open("/etc/mailname", "w") as f:
         f.write("mx.test.example\n")
     # Debian's service does these before postfix start
@@ -232,6 +237,24 @@ def start_as_unit(unit, root, logfile):
     proc.nofile = limit
     started.append(proc.pid)
     return proc
+
+
+def check_chroot_step_without_postfix(unit):
+    """Postfix removed but its spool directory left (as apt remove does):
+    the unit's root ExecStartPre lines make no socket directory there.
+    The postfix program is hidden by /dev/null mounted over it, in this
+    private mount namespace."""
+    chroot_dir = "/var/spool/postfix/esmtp-milter"
+    shutil.rmtree(chroot_dir, ignore_errors=True)
+    subprocess.run(["mount", "--bind", "/dev/null", "/usr/sbin/postfix"], check=True)
+    try:
+        for line in unit_service(unit).get("ExecStartPre", []):
+            if line.startswith("+"):
+                subprocess.run(shlex.split(line[1:]), check=True)
+    finally:
+        subprocess.run(["umount", "/usr/sbin/postfix"], check=True)
+    check("with Postfix removed (its spool left), the unit makes no directory in it",
+          os.path.isdir("/var/spool/postfix") and not os.path.exists(chroot_dir))
 
 
 def maillog():
@@ -395,6 +418,7 @@ def inner(top, work):
           st is not None and st.st_uid == uid and st.st_size > 0)
     check("the sockets are removed at stop",
           not os.path.exists(SOCKET) and not os.path.exists(POLICY_SOCKET))
+    check_chroot_step_without_postfix(unit)
     return None, master, rsyslog
 
 
