@@ -65,7 +65,7 @@ check "Depends names libmilter and adduser: $depends" $ok
 # 4. the maintainer scripts, against stubs that record their calls
 stubs="$work/stubs"
 mkdir "$stubs"
-for cmd in adduser deluser systemctl deb-systemd-helper deb-systemd-invoke invoke-rc.d rm; do
+for cmd in adduser deluser systemctl deb-systemd-helper deb-systemd-invoke invoke-rc.d rm rmdir; do
 	printf '#!/bin/sh\necho "%s $*" >> "%s/calls"\n' "$cmd" "$work" > "$stubs/$cmd"
 	chmod +x "$stubs/$cmd"
 done
@@ -87,8 +87,9 @@ status=$(run 0 postrm remove)
 [ "$status" = 0 ] && [ ! -s "$work/calls" ]
 check "postrm remove leaves the user and the counters" $? "$(cat "$work/calls")"
 status=$(run 0 postrm purge)
-[ "$status" = 0 ] && [ "$(cat "$work/calls")" = "rm -rf /var/lib/esmtp-milter" ]
-check "postrm purge removes the counters and keeps the user" $? "$(cat "$work/calls")"
+[ "$status" = 0 ] && [ "$(cat "$work/calls")" = "rm -rf /var/lib/esmtp-milter
+rmdir /var/spool/postfix/esmtp-milter" ]
+check "postrm purge removes the counters and the empty chroot socket directory, and keeps the user" $? "$(cat "$work/calls")"
 
 # 5. lintian, with the overrides the package ships (each explained there)
 out=$(lintian --tag-display-limit 0 -I "$deb" 2>&1 | grep -v 'root privileges')
