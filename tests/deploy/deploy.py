@@ -239,6 +239,26 @@ def start_as_unit(unit, root, logfile):
     return proc
 
 
+def check_detach(top):
+    """The README's removal step 1, its postconf lines as they are written:
+    the daemon is out of every list step 5 put it in, and nothing else
+    left those lists."""
+    with open(os.path.join(top, "README")) as f:
+        text = f.read()
+    step = text[text.index("Removing it, in this order"):text.index("  2. Stop it:")]
+    lines = [l.strip() for l in step.splitlines() if l.strip().startswith("postconf -e")]
+    for line in lines:
+        subprocess.run(["sh", "-c", line], check=True)
+
+    def value(name):
+        return subprocess.run(["postconf", "-hx", name], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    left = {n: value(n) for n in ("smtpd_milters", "smtpd_recipient_restrictions",
+                                  "smtpd_end_of_data_restrictions")}
+    check("README removal step 1 detaches the milter and the policy service",
+          len(lines) == 3 and not any("esmtp-milter" in v for v in left.values()), repr(left))
+
+
 def check_chroot_step_without_postfix(unit):
     """Postfix removed but its spool directory left (as apt remove does):
     the unit's root ExecStartPre lines make no socket directory there.
@@ -419,6 +439,7 @@ def inner(top, work):
     check("the sockets are removed at stop",
           not os.path.exists(SOCKET) and not os.path.exists(POLICY_SOCKET))
     check_chroot_step_without_postfix(unit)
+    check_detach(top)
     return None, master, rsyslog
 
 
