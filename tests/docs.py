@@ -3,7 +3,8 @@
 checked against its one definition, `esmtp-milter -T` and `-V`:
 - the README's RULES table and the RULES section of esmtp-milter(8) name
   every rule, with its stages (README), its default action and its reply
-  codes; the README's policy-only table names every rule;
+  codes; the README's policy-only table and its list of what each rule
+  refuses of honest mail name every rule;
 - the [actions] defaults of esmtp-milter.conf(5) and of the sample
   contrib/esmtp-milter.conf are the rule table's, every rule and no other;
 - the keys only a restart changes are named in the README's SIGNALS and
@@ -58,7 +59,7 @@ def rules_from_daemon():
 def readme_rows():
     with open(os.path.join(TOP, "README")) as f:
         text = f.read()
-    section = text[text.index("\nRULES\n"):text.index("\nActions:")]
+    section = text[text.index("\nRULES\n"):text.index("\nHonest mail each rule refuses")]
     rows = {}
     current = None
     for line in section.splitlines():
@@ -117,6 +118,18 @@ def check_policy_table(rules):
             fail("README policy-only table: no row for %s" % token)
 
 
+def check_honest_list(rules):
+    """The README says, for every rule, what it refuses of honest mail."""
+    text = read("README")
+    block = text[text.index("Honest mail each rule refuses at reject"):text.index("\nActions:")]
+    listed = set(re.findall(r"^  (\w+) ", block, re.M))
+    for token in rules:
+        if token not in listed:
+            fail("README: no line for %s in what each rule refuses of honest mail" % token)
+    for token in listed - set(rules):
+        fail("README's honest-mail list names a rule the daemon does not have: %s" % token)
+
+
 def check_restart_keys():
     m = re.search(r"^# only a restart changes: (.*)$", daemon_dump(), re.M)
     if not m:
@@ -151,6 +164,7 @@ def main():
     rules = rules_from_daemon()
     check_actions(rules)
     check_policy_table(rules)
+    check_honest_list(rules)
     check_restart_keys()
     check_version()
     readme = readme_rows()
