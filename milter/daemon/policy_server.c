@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@ typedef struct policy_conn {
 
 struct policy_server {
 	process *proc;
+	gint64 idle_seconds;	/* POLICY_IDLE_SECONDS, or the test's value */
 	int listen_fd, epoll_fd, wake_fd;
 	bool listen_paused;
 	GThread *thread;
@@ -407,7 +409,7 @@ tick(policy_server *srv, gint64 now)
 					? "read no reply" : "left a request unfinished",
 					POLICY_STALL_SECONDS);
 			conn_close(c);
-		} else if (now - c->last_active > POLICY_IDLE_SECONDS) {
+		} else if (now - c->last_active > srv->idle_seconds) {
 			conn_close(c);
 		}
 	}
@@ -460,6 +462,19 @@ serve(gpointer data)
 	return NULL;
 }
 
+/* ESMTP_MILTER_POLICY_IDLE (seconds) shortens the idle close for tests,
+   as ESMTP_MILTER_STATE_INTERVAL does the state file's interval. */
+static gint64
+idle_seconds(void)
+{
+	const char *e = getenv("ESMTP_MILTER_POLICY_IDLE");
+	guint64 n;
+
+	if (e != NULL && g_ascii_string_to_unsigned(e, 10, 1, 86400, &n, NULL))
+		return (gint64)n;
+	return POLICY_IDLE_SECONDS;
+}
+
 policy_server *
 policy_server_start(int fd, process *p)
 {
@@ -467,6 +482,7 @@ policy_server_start(int fd, process *p)
 	struct epoll_event ev = {.events = EPOLLIN};
 
 	srv->proc = p;
+	srv->idle_seconds = idle_seconds();
 	srv->listen_fd = fd;
 	g_queue_init(&srv->conns);
 	srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);

@@ -163,6 +163,19 @@ def case_open_files_limit():
         assert d.stop() == 0
 
 
+def case_descriptor_budget():
+    """Under a limit of 2000: 64 kept, 256 for the statistics listener,
+    1680 left for milter sessions, as the start line says."""
+    d = Daemon("budget", "", nofile=2000)
+    try:
+        assert "descriptors: 2000 open files allowed; 64 kept for the listeners, logs and " \
+            "state file, 0 for policy connections, 256 for statistics connections; " \
+            "1680 left for milter sessions" in d.log(), d.log()[-2000:]
+        assert "at most 1680 milter sessions at once (file descriptors)" in d.log()
+    finally:
+        assert d.stop() == 0
+
+
 def case_stop_lets_session_finish():
     d = Daemon("stop", "shutdown_grace = 10")
     c, cmd = opened(d.sock)
@@ -222,7 +235,7 @@ def case_idle_stop():
 
 
 if __name__ == "__main__":
-    for case in (case_timeout, case_max_sessions, case_open_files_limit,
+    for case in (case_timeout, case_max_sessions, case_open_files_limit, case_descriptor_budget,
                  case_stop_lets_session_finish,
                  case_stop_grace_runs_out, case_idle_stop):
         case()

@@ -121,7 +121,11 @@ def case_bad_requests():
 
 
 def case_stall():
-    """Half a request, then silence: closed after 10 s; others unhindered."""
+    """Half a request, then silence: closed after 10 s; others unhindered,
+    and a connection idle as long after a whole request stays open."""
+    idle = connect()
+    idle.sendall(request(client_port="77", instance="idle1"))
+    assert read_reply(idle) == "action=DUNNO\n\n"
     stalled = connect()
     stalled.sendall(b"request=smtpd_access_policy\nclient_addr")
     start = time.time()
@@ -132,6 +136,10 @@ def case_stall():
     took = time.time() - start
     assert 9 <= took <= 14, "closed after %.1f s" % took
     log_has("left a request unfinished for 10 s: connection closed")
+    # Postfix keeps its connection between requests: still served
+    idle.sendall(request(client_port="77", instance="idle2"))
+    assert read_reply(idle) == "action=DUNNO\n\n"
+    idle.close()
     print("figure: stalled request closed after %.1f s" % took)
 
 

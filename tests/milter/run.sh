@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs every tests/milter/*.lua against a freshly started daemon: one
 # daemon per script, on a private unix socket, with the script's own
-# config (NAME.conf, or default.conf). The daemon is stopped by its pid,
-# and its log must hold no sanitizer report.
+# config (NAME.conf, or default.conf) and environment (NAME.env, if
+# any). The daemon is stopped by its pid, and its log must hold no
+# sanitizer report.
 set -u
 daemon=${1:?usage: run.sh DAEMON [SCRIPT...]}
 shift
@@ -30,7 +31,10 @@ for script in $scripts; do
 	sed "s|@DIR@|$dir|g" "$conf" >"$dir/test.conf"
 	conf="$dir/test.conf"
 	sock="$dir/sock"
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	# NAME.env: environment for this script's daemon (test knobs)
+	envs=
+	[ -f "$here/$name.env" ] && envs=$(cat "$here/$name.env")
+	env $envs ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		"$daemon" -f -l debug -c "$conf" -p "unix:$sock" 2>"$dir/log" &
 	pid=$!
 	i=0

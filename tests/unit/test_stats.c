@@ -86,6 +86,10 @@ START_TEST(test_top_k_bounded)
 	/* space-saving: count - error <= true count <= count */
 	ck_assert_uint_ge(e[0].count, 1000);
 	ck_assert_uint_le(e[0].count - e[0].error, 1000);
+	/* a newcomer in a full table inherits the smallest count as its
+	   possible overestimate */
+	for (unsigned i = 1; i < n; i++)
+		ck_assert_uint_eq(e[i].error, e[i].count - 1);
 }
 END_TEST
 
@@ -232,11 +236,72 @@ START_TEST(test_mta_table)
 			ck_assert(e[i].connections == 2
 				  && e[i].greetings[GREETING_HELO] == 1
 				  && e[i].greetings[GREETING_EHLO] == 1);
+	/* the counts add up */
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.2:25",
+						   .violations = 2});
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.2:25",
+						   .violations = 3});
+	n = stats_mta_snapshot(&st.mtas, e);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(e[i].name, "192.0.2.2:25") == 0)
+			ck_assert_uint_eq(e[i].violations, 5);
 	text = stats_prometheus_text(&st);
 	ck_assert_ptr_nonnull(strstr(text,
 		"esmtp_milter_mta_greetings_total{mta=\"192.0.2.1:25\",greeting=\"helo\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text,
 		"esmtp_milter_mta_connections_total{mta=\"other\"} 9\n"));
+}
+END_TEST
+
+/* Two sources: each instance's violations include the exempt ones; the
+   honesty rows end with the last bound. */
+START_TEST(test_report_instances)
+{
+	static const char *const names[] = {"mx1", "mx2"};
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autofree char *want = NULL;
+	JsonNode *docs[2];
+
+	stats_add(&st.violations[RULE_SIZE_LIMIT][STATS_ACTION_EXEMPT], 4);
+	stats_add(&st.violations[RULE_SIZE_LIMIT][ACTION_REJECT], 1);
+	docs[0] = stats_to_json(&st);
+	docs[1] = stats_to_json(&st);
+	ck_assert(report_text_many(docs, names, 2, out, NULL));
+	want = g_strdup_printf("  %-40s %8s %12s %8s %10s\n", "mx1", "0", "0", "0", "5");
+	ck_assert_msg(strstr(out->str, want) != NULL, "%s", out->str);
+	ck_assert_ptr_nonnull(strstr(out->str, "\n  over 10 "));
+	ck_assert_ptr_nonnull(strstr(out->str, "\n  over 5 up to 10 "));
+	json_node_unref(docs[0]);
+	json_node_unref(docs[1]);
+}
+END_TEST
+
+/* A session counted under its MTA end at its close, with its greeting. */
+START_TEST(test_mta_session)
+{
+	esmtp_config *cfg = config_new_defaults();
+	stats_mta_entry e[STATS_MTA_MAX];
+	char from[] = "<a@example.org>";
+	char *argv[] = {from, NULL};
+	session_macros m = {.protocol = "SMTP"};
+	session_result res;
+	session_conn c;
+	net_addr a, mta;
+
+	ck_assert(net_addr_parse("192.0.2.5", &a));
+	ck_assert(net_addr_parse("198.51.100.25", &mta));
+	session_init(&c, cfg, &st, NULL, NULL);
+	session_connect(&c, "client.example", &a, "192.0.2.5");
+	session_mta_end(&c, &mta, 25);
+	session_mail(&c, argv, &m, &res);
+	session_close(&c);
+	ck_assert_uint_eq(stats_mta_snapshot(&st.mtas, e), 1);
+	ck_assert_str_eq(e[0].name, "198.51.100.25:25");
+	ck_assert_uint_eq(e[0].connections, 1);
+	ck_assert_uint_eq(e[0].transactions, 1);
+	ck_assert_uint_eq(e[0].greetings[GREETING_HELO], 1);
+	ck_assert_uint_eq(e[0].greetings[GREETING_EHLO], 0);
+	config_unref(cfg);
 }
 END_TEST
 
@@ -278,6 +343,17 @@ START_TEST(test_prometheus_escaping)
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE esmtp_milter_processing_seconds histogram\n"));
 	ck_assert_ptr_nonnull(strstr(text, "esmtp_milter_processing_seconds_bucket{stage=\"rcpt\",le=\"+Inf\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(text, "esmtp_milter_parameters_total{command=\"mail\",keyword=\"MT-PRIORITY\"} 0\n"));
+	/* no sample for a slot no label names (the registry's unused rows) */
+	ck_assert_ptr_null(strstr(text, "=\"\""));
+}
+END_TEST
+
+START_TEST(test_label_escape)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	stats_prometheus_escape(out, "a\\b\"c\nd");
+	ck_assert_str_eq(out->str, "a\\\\b\\\"c\\nd");
 }
 END_TEST
 
@@ -405,8 +481,11 @@ stats_suite(void)
 	tcase_add_test(tc, test_prometheus_escaping);
 	tcase_add_test(tc, test_mta_table);
 	tcase_add_test(tc, test_family_sizes);
+	tcase_add_test(tc, test_label_escape);
 	tcase_add_test(tc, test_old_profile_greeting);
 	tcase_add_test(tc, test_report_mtas);
+	tcase_add_test(tc, test_mta_session);
+	tcase_add_test(tc, test_report_instances);
 	tcase_add_test(tc, test_human_units);
 	tcase_add_test(tc, test_summary_line);
 	tcase_add_test(tc, test_client_profile);
