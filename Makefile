@@ -33,7 +33,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 # core's; include/layering turns <libmilter/mfapi.h>, <microhttpd.h> and
 # <curl/curl.h> into a compile error in the core (make layering).
 CORE_PKGS   := glib-2.0 json-glib-1.0
-DAEMON_PKGS := $(CORE_PKGS) libmicrohttpd milter
+DAEMON_PKGS := $(CORE_PKGS) libmicrohttpd milter yaml-0.1 gnutls libcrypt
 REPORT_PKGS := $(CORE_PKGS) libcurl
 TEST_PKGS   := check $(DAEMON_PKGS)
 pc_cflags    = $(shell pkg-config --cflags $(1) 2>/dev/null)
@@ -88,7 +88,8 @@ $(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o: LAYER_CFLAGS = $(REPO
 # pkg-config module -> the Debian package that ships its .pc file
 PC_DEBS := glib-2.0:libglib2.0-dev json-glib-1.0:libjson-glib-dev \
            libmicrohttpd:libmicrohttpd-dev milter:libmilter-dev \
-           libcurl:libcurl4-openssl-dev check:check
+           libcurl:libcurl4-openssl-dev check:check yaml-0.1:libyaml-dev \
+           gnutls:libgnutls28-dev libcrypt:libcrypt-dev
 
 # Stops with the missing .pc files and the apt-get line for them.
 define need_pc
@@ -106,7 +107,8 @@ define need_pc
 endef
 
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
-              libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev
+              libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev \
+              libyaml-dev libgnutls28-dev libcrypt-dev
 CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
               clang libclang-rt-14-dev \
               python3-prometheus-client \
@@ -202,6 +204,7 @@ layering: $(DAEMON_OBJ) $(REPORT_OBJ)
 	  -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
 	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
 	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \
+	    '<yaml.h>' '<gnutls/gnutls.h>' '<crypt.h>' \
 	    '"milter.h"' '"stats_http.h"' '"log.h"' '"report.h"'; do \
 	  if echo "#include $$h" | $(CC) -std=gnu11 $(CORE_CFLAGS) -x c \
 	      -fsyntax-only - 2>/dev/null; then \

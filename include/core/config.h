@@ -61,6 +61,7 @@ typedef struct {
 
 	/* [stats] */
 	char *stats_listen;
+	char *stats_web_config;	/* TLS and basic auth for it, or "" */
 	char *state_file;
 	guint summary_interval;
 } esmtp_config;

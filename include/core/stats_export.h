@@ -116,6 +116,10 @@ bool stats_mta_restore(stats *s, JsonObject *root, GError **error);
 /* One "mtas" element read into e; false when it is not one. */
 bool stats_mta_read_entry(JsonNode *node, stats_mta_entry *e);
 
+/* A client's profile as members of its top-clients entry, and back. */
+void stats_json_profile(JsonBuilder *b, const stats_profile *p);
+void stats_read_profile(JsonObject *entry, stats_profile *p);
+
 /* Adds the saved counts to s (which is normally fresh). */
 bool stats_from_json(stats *s, JsonNode *root, GError **error);
 

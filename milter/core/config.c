@@ -57,6 +57,7 @@ config_new_defaults(void)
 		c->actions[i] = rule_table[i].default_action;
 	c->policy_listen = g_strdup("");
 	c->stats_listen = g_strdup("127.0.0.1:9464");
+	c->stats_web_config = g_strdup("");
 	c->state_file = g_strdup("");
 	c->summary_interval = 3600;
 	return c;
@@ -84,6 +85,7 @@ config_unref(esmtp_config *c)
 	g_array_unref(c->to_limits);
 	g_free(c->policy_listen);
 	g_free(c->stats_listen);
+	g_free(c->stats_web_config);
 	g_free(c->state_file);
 	g_free(c);
 }

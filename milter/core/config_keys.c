@@ -72,6 +72,7 @@ const config_key config_keys[] = {
 	{"actions", NULL, KEY_ACTION, FIELD(actions), 0, NULL, 0, false},
 	{"policy", "listen", KEY_SOCKET, FIELD(policy_listen), 0, RESTART},
 	{"stats", "listen", KEY_LISTEN, FIELD(stats_listen), 0, RESTART},
+	{"stats", "web_config", KEY_TEXT, FIELD(stats_web_config), 0, RESTART},
 	{"stats", "state_file", KEY_TEXT, FIELD(state_file), 0, NULL, 0, false},
 	{"stats", "summary_interval", KEY_SMALL_NUMBER, FIELD(summary_interval),
 	 G_MAXUINT, NULL, 0, false},
