@@ -371,8 +371,9 @@ install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh
 
 # contrib/prometheus: promtool checks and unit-tests the rules, and a real
-# Prometheus (Debian's, unpacked, not installed) scrapes two daemons.
-prometheus-tests: esmtp-milter
+# Prometheus (Debian's, unpacked, not installed) scrapes two daemons, then
+# one over HTTPS with basic authentication ([stats] web_config, web.py).
+prometheus-tests: esmtp-milter $(BUILD)/san/esmtp-milter
 	@sh tests/prometheus/prometheus-setup.sh $(BUILD)/prometheus
 	$(BUILD)/prometheus/root/usr/bin/promtool check rules \
 	  contrib/prometheus/esmtp-milter.rules.yml
@@ -380,6 +381,7 @@ prometheus-tests: esmtp-milter
 	  test rules rules_test.yml
 	@d=$$(mktemp -d /tmp/esmtp-milter-prom.XXXXXX) && \
 	  $(PYTHON) tests/prometheus/fleet.py ./esmtp-milter $(BUILD)/prometheus "$$d/w" && \
+	  $(PYTHON) tests/prometheus/web.py $(BUILD)/san/esmtp-milter $(BUILD)/prometheus "$$d/web" && \
 	  rm -rf "$$d"
 
 # A private Postfix and an unpacked Sendmail on loopback, the milter on

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "process.h"
+#include "web_config.h"
 
 typedef struct housekeeping housekeeping;
 
@@ -17,12 +18,13 @@ typedef struct housekeeping housekeeping;
 void housekeeping_restore(const esmtp_config *config, stats *s);
 /*
  * Starts the timer thread and, when config names one, the statistics
- * listener; *listening says whether the listener runs (mail keeps
- * flowing without it: its failure is logged, not fatal). NULL when the
- * thread cannot start.
+ * listener, with TLS and authentication from web (NULL: plain HTTP);
+ * *listening says whether the listener runs (mail keeps flowing without
+ * it: its failure is logged, not fatal). NULL when the thread cannot
+ * start.
  */
 housekeeping *housekeeping_start(process *p, const esmtp_config *config,
-				 bool *listening);
+				 web_config *web, bool *listening);
 /* Saves the state now (after a reload). */
 void housekeeping_save(housekeeping *h);
 /* Stops the thread and the listener, then saves the state. */

@@ -18,7 +18,9 @@
  *
  * client_auth_type is one of NoClientCert (the default),
  * RequestClientCert, RequireAnyClientCert, VerifyClientCertIfGiven and
- * RequireAndVerifyClientCert. http_server_config's http2 is accepted and
+ * RequireAndVerifyClientCert; any but the first needs client_ca_file
+ * (the listener asks for a certificate naming those authorities).
+ * http_server_config's http2 is accepted and
  * has no effect (the listener speaks HTTP/1.1). cipher_suites,
  * curve_preferences and prefer_server_cipher_suites are refused: GnuTLS
  * chooses them. An unknown key, a value of the wrong kind, a file that

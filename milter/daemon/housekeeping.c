@@ -136,30 +136,37 @@ run(gpointer data)
 
 /* mail keeps flowing without the listener: say so loudly */
 static bool
-listen_for_stats(housekeeping *h, const esmtp_config *config)
+listen_for_stats(housekeeping *h, const esmtp_config *config, web_config *web)
 {
 	g_autoptr(GError) error = NULL;
 	bool loopback = false;
+	bool guarded = web != NULL && (g_hash_table_size(web->users) > 0
+				       || web->client_auth >= WEB_REQUIRE_ANY_CLIENT_CERT);
 
 	h->listener = stats_http_start(config->stats_listen, &h->proc->counters,
-				       &loopback, &error);
+				       web, &loopback, &error);
 	if (h->listener == NULL) {
 		log_msg(LOG_ERR, NULL,
 			"statistics listener: %s; filtering goes on without it",
 			error->message);
 		return false;
 	}
-	if (!loopback)
+	if (!loopback && !guarded)
 		log_msg(LOG_WARNING, NULL,
 			"statistics listener on %s is not a loopback address: anyone who can reach it sees the statistics",
 			config->stats_listen);
-	log_msg(LOG_INFO, NULL, "statistics on http://%s/metrics and /stats.json",
-		config->stats_listen);
+	log_msg(LOG_INFO, NULL, "statistics on %s://%s/metrics and /stats.json%s%s",
+		web != NULL && web->tls ? "https" : "http", config->stats_listen,
+		web != NULL && g_hash_table_size(web->users) > 0
+		? ", basic authentication" : "",
+		web != NULL && web->client_auth >= WEB_REQUIRE_ANY_CLIENT_CERT
+		? ", client certificates" : "");
 	return true;
 }
 
 housekeeping *
-housekeeping_start(process *p, const esmtp_config *config, bool *listening)
+housekeeping_start(process *p, const esmtp_config *config, web_config *web,
+		   bool *listening)
 {
 	housekeeping *h = g_new0(housekeeping, 1);
 
@@ -172,7 +179,7 @@ housekeeping_start(process *p, const esmtp_config *config, bool *listening)
 		return NULL;
 	}
 	*listening = config->stats_listen[0] != '\0'
-		     && listen_for_stats(h, config);
+		     && listen_for_stats(h, config, web);
 	return h;
 }
 

@@ -35,6 +35,7 @@
 #include "sockets.h"
 #include "stats_http.h"
 #include "session_socket.h"
+#include "web_config.h"
 
 #ifndef ESMTP_MILTER_VERSION
 #error "the Makefile's VERSION is the version: -DESMTP_MILTER_VERSION"
@@ -194,6 +195,7 @@ typedef struct {
 	uid_t uid;
 	gid_t gid;
 	char *user_name;	/* NULL when it stays who it is */
+	web_config *web;	/* [stats] web_config, read at start */
 	housekeeping *housekeeping;
 	policy_server *policy;
 	atomic_bool listener_failed;
@@ -224,6 +226,7 @@ cleanup(void *data)
 	policy_server_stop(d->policy);
 	/* sessions libmilter is still closing may count: keep the stats */
 	housekeeping_stop(d->housekeeping);
+	web_config_free(d->web);
 	log_msg(LOG_INFO, NULL, "esmtp-milter stopping");
 	if (d->config->pid_file[0] != '\0')
 		unlink(d->config->pid_file);
@@ -283,6 +286,16 @@ open_and_drop(daemon_state *d)
 	if (config->user[0] != '\0'
 	    && !lookup_user(config->user, &d->uid, &d->gid, &d->user_name))
 		return EX_NOUSER;
+	/* read as root, like the sockets: the key may be root's alone */
+	if (config->stats_web_config[0] != '\0') {
+		g_autoptr(GError) error = NULL;
+
+		d->web = web_config_load(config->stats_web_config, &error);
+		if (d->web == NULL) {
+			log_msg(LOG_ERR, NULL, "[stats] web_config: %s", error->message);
+			return EX_CONFIG;
+		}
+	}
 	raise_open_files();
 	if (milter_socket_is_tcp(config->socket)) {
 		long max_fd = sysconf(_SC_OPEN_MAX);
@@ -327,7 +340,7 @@ start_threads(daemon_state *d)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	housekeeping_restore(config, &d->proc.counters);
-	d->housekeeping = housekeeping_start(&d->proc, config, &listening);
+	d->housekeeping = housekeeping_start(&d->proc, config, d->web, &listening);
 	if (d->housekeeping == NULL) {
 		log_msg(LOG_ERR, NULL, "cannot start the housekeeping thread");
 		return EX_OSERR;

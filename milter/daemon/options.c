@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "web_config.h"
 
 #ifndef ESMTP_MILTER_VERSION
 #error "the Makefile's VERSION is the version: -DESMTP_MILTER_VERSION"
@@ -94,6 +95,17 @@ options_check_config(const options *o)
 		fprintf(stderr, "%s\n", (char *)g_ptr_array_index(problems, i));
 	if (c == NULL)
 		return EX_CONFIG;
+	if (c->stats_web_config[0] != '\0') {
+		g_autoptr(GError) error = NULL;
+		web_config *w = web_config_load(c->stats_web_config, &error);
+
+		if (w == NULL) {
+			fprintf(stderr, "%s: [stats] web_config: %s\n", o->config_path,
+				error->message);
+			return EX_CONFIG;
+		}
+		web_config_free(w);
+	}
 	printf("%s: OK\n", o->config_path);
 	return EX_OK;
 }

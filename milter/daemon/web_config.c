@@ -218,9 +218,10 @@ top_key(walker *w, const char *key, yaml_node_t *k, yaml_node_t *v, void *data)
 		each_pair(w, v, key, &t, tls_key);
 		if (w->ok && (c->cert_pem == NULL || c->key_pem == NULL))
 			fail(w, k, "tls_server_config: cert_file and key_file are both needed");
+		/* GnuTLS asks the client for a certificate only with the
+		   authorities to name in the request */
 		if (w->ok && c->client_ca_pem == NULL
-		    && (c->client_auth == WEB_VERIFY_CLIENT_CERT_IF_GIVEN
-			|| c->client_auth == WEB_REQUIRE_AND_VERIFY_CLIENT_CERT))
+		    && c->client_auth != WEB_NO_CLIENT_CERT)
 			fail(w, k, "tls_server_config: %s needs client_ca_file",
 			     auth_types[c->client_auth]);
 		if (w->ok && t.min > t.max)

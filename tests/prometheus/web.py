@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""[stats] web_config, the way a fleet's Prometheus reaches the endpoint:
+certificates made here with openssl (a CA, the server's for 127.0.0.1, a
+client's, and a client's from another CA), bcrypt hashes from crypt(3).
+
+- bad files are config errors naming the file and the line (esmtp-milter -n);
+- HTTPS with basic authentication, with curl: the right password is
+  served, a wrong or missing one gets 401, plain HTTP gets nothing, the
+  file's headers are on every response;
+- RequireAndVerifyClientCert, with curl: no certificate or one from
+  another authority gets 403, the CA's client gets the metrics;
+- the real Prometheus scrapes over HTTPS with basic authentication (the
+  target up, a counter read), and a job with a wrong password is down
+  with 401.
+
+usage: web.py DAEMON PROMETHEUS_DIR WORKDIR
+
+Every process started here is stopped by its own pid at the end.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import crypt
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests/milter"))
+sys.path.insert(0, HERE)
+import rawmilter  # noqa: E402
+from fleet import free_port, wait_for  # noqa: E402
+
+DAEMON, PROM, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+started, passed, failed = [], [], []
+
+
+def check(name, fn):
+    try:
+        fn()
+        passed.append(name)
+        print("PASS: web: " + name)
+    except AssertionError as e:
+        failed.append(name)
+        print("FAIL: web: %s\n    %s" % (name, e))
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), cwd=WORK, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_certificates():
+    for ca in ("ca", "rogue"):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-days", "2", "-subj", "/CN=%s test CA" % ca,
+                "-keyout", ca + ".key", "-out", ca + ".crt")
+    for name, ca, ext in (("server", "ca", "subjectAltName=IP:127.0.0.1"),
+                          ("client", "ca", "extendedKeyUsage=clientAuth"),
+                          ("stranger", "rogue", "extendedKeyUsage=clientAuth")):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-subj", "/CN=" + name, "-keyout", name + ".key", "-out", name + ".csr")
+        with open(os.path.join(WORK, name + ".ext"), "w") as f:
+            f.write(ext + "\n")
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+                "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt")
+
+
+def bcrypt(password):
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 5))
+
+
+def write(name, text):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def conf_for(name, port, web):
+    return write(name + ".conf", "[milter]\ntrusted_networks =\n[stats]\nlisten = 127.0.0.1:%d\n"
+                 "web_config = %s\n" % (port, web))
+
+
+def daemon(name, web):
+    port = free_port()
+    conf = conf_for(name, port, web)
+    sock = os.path.join(WORK, name + ".sock")
+    p = subprocess.Popen([DAEMON, "-f", "-c", conf, "-p", "unix:" + sock],
+                         stderr=open(os.path.join(WORK, name + ".log"), "wb"))
+    started.append(p)
+    wait_for(lambda: os.path.exists(sock), name + "'s socket")
+    rawmilter.session(sock, qid=b"W1")
+    return port
+
+
+def curl(port, *args, scheme="https"):
+    """HTTP status (0: no HTTP answer at all) and the headers and body."""
+    r = subprocess.run(["curl", "-sS", "-i", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}",
+                        "--cacert", os.path.join(WORK, "ca.crt")] + list(args)
+                       + ["%s://127.0.0.1:%d/metrics" % (scheme, port)],
+                       capture_output=True, text=True)
+    out, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), out
+
+
+def bad_files():
+    cases = [
+        ("tls_config:\n  cert_file: server.crt\n", 'bad1.yml:1: unknown key "tls_config"'),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: missing.key\n",
+         "bad2.yml:3: key_file: "),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+         "  client_auth_type: RequireAndVerifyClientCert\n",
+         "bad3.yml:1: tls_server_config: RequireAndVerifyClientCert needs client_ca_file"),
+        ("basic_auth_users:\n  prometheus: plaintext\n",
+         'bad4.yml:2: basic_auth_users: the password of "prometheus" is not a bcrypt hash'),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+         "  min_version: TLS14\n", "bad5.yml:4: min_version: not TLS10, TLS11, TLS12 or TLS13"),
+        ("http_server_config:\n  headers:\n    Server: x\n",
+         'bad6.yml:3: headers: "Server" is not one of'),
+        ("basic_auth_users: [a, b\n", "bad7.yml:"),
+        ("tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n",
+         "bad8.yml:"),
+    ]
+    for i, (text, want) in enumerate(cases, 1):
+        web = write("bad%d.yml" % i, text)
+        conf = conf_for("bad%d" % i, free_port(), web)
+        r = subprocess.run([DAEMON, "-n", "-c", conf], capture_output=True, text=True)
+        assert r.returncode == 78, (text, r.returncode, r.stdout, r.stderr)
+        assert want in r.stderr, "%r: %r not in %r" % (text, want, r.stderr)
+        assert "[stats] web_config:" in r.stderr, r.stderr
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    try:
+        make_certificates()
+        check("a bad file is a config error naming the file and the line", bad_files)
+        users = "basic_auth_users:\n  prometheus: %s\n" % bcrypt("s3cret pass")
+        tls = "tls_server_config:\n  cert_file: server.crt\n  key_file: %s\n" % os.path.join(
+            WORK, "server.key")
+        headers = "http_server_config:\n  headers:\n    X-Frame-Options: deny\n"
+        auth_port = daemon("auth", write("auth.yml", tls + headers + users))
+        verify_port = daemon("verify", write("verify.yml", tls + (
+            "  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n")))
+
+        def basic_auth():
+            code, out = curl(auth_port, "-u", "prometheus:s3cret pass")
+            assert code == 200 and "esmtp_milter_transactions_total 1" in out, (code, out[:300])
+            assert "X-Frame-Options: deny" in out, out[:300]
+            code, out = curl(auth_port, "-u", "prometheus:wrong")
+            assert code == 401, (code, out[:300])
+            code, out = curl(auth_port)
+            assert code == 401 and 'WWW-Authenticate: Basic realm="esmtp-milter"' in out, out[:300]
+            code, out = curl(auth_port, "-u", "prometheus:s3cret pass", scheme="http")
+            assert code == 0, "plain HTTP answered: %d %s" % (code, out[:300])
+        check("HTTPS and basic authentication with curl", basic_auth)
+
+        def client_certs():
+            code, _ = curl(verify_port)
+            assert code in (0, 403), code
+            code, _ = curl(verify_port, "--cert", os.path.join(WORK, "stranger.crt"),
+                           "--key", os.path.join(WORK, "stranger.key"))
+            assert code in (0, 403), code
+            code, out = curl(verify_port, "--cert", os.path.join(WORK, "client.crt"),
+                             "--key", os.path.join(WORK, "client.key"))
+            assert code == 200 and "esmtp_milter_transactions_total 1" in out, (code, out[:300])
+        check("a client certificate required, and verified, when the file says so", client_certs)
+
+        port = free_port()
+        conf = write("prometheus.yml", """\
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: tls-auth
+    scheme: https
+    tls_config:
+      ca_file: {w}/ca.crt
+    basic_auth:
+      username: prometheus
+      password: s3cret pass
+    static_configs:
+      - targets: ['127.0.0.1:{p}']
+  - job_name: wrong-password
+    scheme: https
+    tls_config:
+      ca_file: {w}/ca.crt
+    basic_auth:
+      username: prometheus
+      password: guessed
+    static_configs:
+      - targets: ['127.0.0.1:{p}']
+""".format(w=WORK, p=auth_port))
+        prom = subprocess.Popen(
+            [os.path.join(PROM, "root/usr/bin/prometheus"), "--config.file=" + conf,
+             "--storage.tsdb.path=" + os.path.join(WORK, "data"),
+             "--web.listen-address=127.0.0.1:%d" % port],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "prometheus.log"), "wb"))
+        started.append(prom)
+
+        def targets():
+            with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/targets" % port,
+                                        timeout=5) as r:
+                return {t["labels"]["job"]: t
+                        for t in json.loads(r.read())["data"]["activeTargets"]}
+
+        def prometheus():
+            wait_for(lambda: {j: t["health"] for j, t in targets().items()}
+                     == {"tls-auth": "up", "wrong-password": "down"}, "the scrapes", 30)
+            t = targets()
+            assert "401" in t["wrong-password"]["lastError"], t["wrong-password"]
+            url = ("http://127.0.0.1:%d/api/v1/query?query=esmtp_milter_transactions_total"
+                   "%%7Bjob%%3D%%22tls-auth%%22%%7D" % port)
+            with urllib.request.urlopen(url, timeout=5) as r:
+                res = json.loads(r.read())["data"]["result"]
+            assert res and res[0]["value"][1] == "1", res
+        check("the real Prometheus scrapes over HTTPS with basic authentication; "
+              "a wrong password is refused with 401", prometheus)
+    finally:
+        for p in started:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    print("web: %d passed, %d failed" % (len(passed), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
