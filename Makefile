@@ -43,9 +43,10 @@ DAEMON_CFLAGS = -Iinclude/core -Iinclude/daemon $(call pc_cflags,$(DAEMON_PKGS))
 REPORT_CFLAGS = -Iinclude/core -Iinclude/report $(call pc_cflags,$(REPORT_PKGS))
 TEST_CFLAGS   = -Iinclude/core -Iinclude/daemon -Iinclude/report \
                 $(call pc_cflags,$(TEST_PKGS))
-DAEMON_LIBS   = $(call pc_libs,$(DAEMON_PKGS))
-REPORT_LIBS   = $(call pc_libs,$(REPORT_PKGS))
-UNIT_LIBS     = $(call pc_libs,check $(CORE_PKGS))
+# the core's estimate of distinct clients takes a logarithm (libm)
+DAEMON_LIBS   = $(call pc_libs,$(DAEMON_PKGS)) -lm
+REPORT_LIBS   = $(call pc_libs,$(REPORT_PKGS)) -lm
+UNIT_LIBS     = $(call pc_libs,check $(CORE_PKGS)) -lm
 
 CORE_SRC   := $(sort $(wildcard milter/core/*.c))
 DAEMON_SRC := $(sort $(wildcard milter/daemon/*.c))
@@ -244,7 +245,7 @@ unit-san: $(BUILD)/san/check_unit
 # The core under threads (tests/stress): sessions, the policy engine,
 # reloads and the exporters at once, under ThreadSanitizer.
 $(BUILD)/tsan/stress: $(BUILD)/tsan/tests/stress/stress.o $(BUILD)/tsan/libcore.a
-	$(CC) $(TSAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(CORE_PKGS))
+	$(CC) $(TSAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(CORE_PKGS)) -lm
 
 tsan-tests: $(BUILD)/tsan/stress
 	@# GSlice recycles memory behind futexes ThreadSanitizer cannot see

@@ -101,6 +101,9 @@ typedef struct {
 	unsigned mail_params;
 	greeting_type mail_greeting;
 	session_violation violations[RULE_COUNT];
+	/* rules at log (or any under dry_run) that reject would have
+	   refused this transaction on: counted once per transaction */
+	rule_set would_refuse;
 } session_msg;
 
 typedef struct {

@@ -108,6 +108,8 @@ typedef struct {
 	uint64_t size_overruns;		/* of those, the ones that overran it */
 	uint64_t size_overrun_max;	/* the most octets beyond SIZE */
 	uint32_t violations[RULE_COUNT];
+	uint32_t would_refuse[RULE_COUNT];	/* transactions reject would
+						   have refused, by rule */
 } stats_profile;
 
 _Static_assert(REGISTRY_MAX <= sizeof(((stats_profile *)NULL)->keywords) * 8,
@@ -152,6 +154,22 @@ typedef struct {
 	stats_mta_entry entries[STATS_MTA_MAX];
 } stats_mtas;
 
+/*
+ * How many distinct clients, estimated in a fixed 256 octets whatever the
+ * traffic: a HyperLogLog sketch (Flajolet et al.), about 6.5% standard
+ * error, merged across restarts and sources by taking each register's
+ * maximum. Updated once per connection, at its close.
+ */
+#define STATS_DISTINCT_REGISTERS 256
+typedef struct {
+	_Atomic uint8_t reg[STATS_DISTINCT_REGISTERS];
+} stats_distinct;
+
+void stats_distinct_add(stats_distinct *d, const char *item);
+/* b's registers into a's (each the larger). */
+void stats_distinct_merge(stats_distinct *a, const uint8_t *b);
+uint64_t stats_distinct_estimate(const stats_distinct *d);
+
 typedef struct {
 	int64_t start_time;	/* seconds since the epoch */
 	atomic_uint_fast64_t connections;
@@ -180,6 +198,8 @@ typedef struct {
 	stats_top top_transactions;
 	stats_top top_violations;
 	stats_mtas mtas;
+	atomic_uint_fast64_t would_refuse[RULE_COUNT];
+	stats_distinct would_refuse_clients[RULE_COUNT];
 } stats;
 
 void stats_init(stats *s);

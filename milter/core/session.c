@@ -480,6 +480,10 @@ session_close(session_conn *c)
 		c->profile.tls = (uint8_t)c->tls;
 		stats_client_done(c->stats, c->client_addr, c->helo,
 				  c->transactions, c->violations, &c->profile);
+		for (unsigned r = 0; r < RULE_COUNT; r++)
+			if (c->profile.would_refuse[r] > 0)
+				stats_distinct_add(&c->stats->would_refuse_clients[r],
+						   c->client_addr);
 		if (c->mta[0] != '\0') {
 			stats_mta_entry e = {.connections = 1,
 					     .transactions = c->transactions,

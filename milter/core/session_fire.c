@@ -44,6 +44,28 @@ reply_for(rule_id rule, rule_action action, rule_stage stage,
 }
 
 /*
+ * Enforcement readiness: a rule that only logs (its action, or any action
+ * but ignore under dry_run) fired on a session that is not exempt, so
+ * reject would have refused this transaction. Counted once per
+ * transaction and rule, in the statistics and in the client's profile.
+ */
+static void
+note_would_refuse(session_conn *c, rule_id rule)
+{
+	rule_action configured = c->config->actions[rule];
+	bool logs_only = configured == ACTION_LOG
+			 || (c->config->dry_run && configured != ACTION_IGNORE);
+
+	if (!logs_only || c->msg.exempt != EXEMPT_NONE
+	    || (c->msg.would_refuse & RULE_BIT(rule)))
+		return;
+	c->msg.would_refuse |= RULE_BIT(rule);
+	c->profile.would_refuse[rule]++;
+	if (c->stats != NULL)
+		stats_add(&c->stats->would_refuse[rule], 1);
+}
+
+/*
  * A rule fired: record, count, log, and let it decide the reply. The
  * arguments after row are the facts for the rule's text template, name
  * and value pairs ending with NULL.
@@ -81,6 +103,7 @@ session_fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 		stats_add(&c->stats->violations[rule][exempted
 			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
 
+	note_would_refuse(c, rule);
 	if (action != ACTION_IGNORE && !(cx->logged & RULE_BIT(rule))) {
 		cx->logged |= RULE_BIT(rule);
 		session_log_violation(c, rule, action, cx->stage, cx->rcpt,

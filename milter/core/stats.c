@@ -7,6 +7,7 @@
 #include "core_lock.h"
 #include "name_code.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,8 +79,72 @@ stats_profile_merge(stats_profile *a, const stats_profile *b)
 	a->size_declared += b->size_declared;
 	a->size_overruns += b->size_overruns;
 	a->size_overrun_max = MAX(a->size_overrun_max, b->size_overrun_max);
-	for (unsigned r = 0; r < RULE_COUNT; r++)
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
 		a->violations[r] += b->violations[r];
+		a->would_refuse[r] += b->would_refuse[r];
+	}
+}
+
+/* FNV-1a, 64 bits: the sketch wants every bit of the hash to count. */
+static uint64_t
+hash64(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	/* a final mix, so that similar addresses spread over the registers */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static void
+register_max(_Atomic uint8_t *r, uint8_t v)
+{
+	uint8_t was = atomic_load_explicit(r, memory_order_relaxed);
+
+	while (v > was && !atomic_compare_exchange_weak_explicit(
+			r, &was, v, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+void
+stats_distinct_add(stats_distinct *d, const char *item)
+{
+	uint64_t h = hash64(item);
+	uint64_t rest = h << 8;		/* the 56 bits after the index */
+	uint8_t rank = rest == 0 ? 57 : (uint8_t)(__builtin_clzll(rest) + 1);
+
+	register_max(&d->reg[h >> 56], rank);
+}
+
+void
+stats_distinct_merge(stats_distinct *a, const uint8_t *b)
+{
+	for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++)
+		register_max(&a->reg[i], b[i]);
+}
+
+uint64_t
+stats_distinct_estimate(const stats_distinct *d)
+{
+	const double m = STATS_DISTINCT_REGISTERS;
+	double sum = 0, e;
+	unsigned zeros = 0;
+
+	for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++) {
+		uint8_t v = atomic_load_explicit(&d->reg[i], memory_order_relaxed);
+
+		sum += 1.0 / (double)((uint64_t)1 << MIN(v, 63));
+		zeros += v == 0;
+	}
+	e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+	/* few items: count the empty registers instead */
+	if (e <= 2.5 * m && zeros > 0)
+		e = m * log(m / zeros);
+	return (uint64_t)(e + 0.5);
 }
 
 void

@@ -275,6 +275,30 @@ json_hist(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
 	json_histogram(((json_ctx *)ctx)->b, stats_leaf_name(f, i, 0, true), h);
 }
 
+/* Each rule's sketch of distinct clients, as hex, where it saw any. */
+static void
+json_distinct(JsonBuilder *b, stats *s)
+{
+	json_builder_set_member_name(b, "would_refuse_clients");
+	json_builder_begin_object(b);
+	for (unsigned r = 0; r < RULE_COUNT; r++) {
+		char hex[2 * STATS_DISTINCT_REGISTERS + 1];
+		bool any = false;
+
+		for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++) {
+			uint8_t v = atomic_load(&s->would_refuse_clients[r].reg[i]);
+
+			snprintf(hex + 2 * i, 3, "%02x", v);
+			any = any || v != 0;
+		}
+		if (any) {
+			json_builder_set_member_name(b, rule_token((rule_id)r));
+			json_builder_add_string_value(b, hex);
+		}
+	}
+	json_builder_end_object(b);
+}
+
 JsonNode *
 stats_to_json(stats *s)
 {
@@ -297,6 +321,7 @@ stats_to_json(stats *s)
 	json_top(b, "by_violations", &s->top_violations);
 	json_builder_end_object(b);
 	stats_mta_json(b, s);
+	json_distinct(b, s);
 
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
@@ -480,6 +505,36 @@ restore_hist(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
 	restore_histogram(&r->rd, r->family, stats_leaf_name(f, i, 0, true), h);
 }
 
+static void
+restore_distinct(reader *rd, JsonObject *root, stats *s)
+{
+	JsonObject *o = child_object(rd, root, "would_refuse_clients");
+
+	for (unsigned r = 0; o != NULL && r < RULE_COUNT; r++) {
+		const char *hex = json_object_get_string_member_with_default(
+			o, rule_token((rule_id)r), NULL);
+		uint8_t regs[STATS_DISTINCT_REGISTERS];
+
+		if (hex == NULL)
+			continue;
+		if (strlen(hex) != 2 * STATS_DISTINCT_REGISTERS) {
+			fail(rd, "would_refuse_clients");
+			return;
+		}
+		for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++) {
+			int hi = g_ascii_xdigit_value(hex[2 * i]);
+			int lo = g_ascii_xdigit_value(hex[2 * i + 1]);
+
+			if (hi < 0 || lo < 0 || hi * 16 + lo > 64) {
+				fail(rd, "would_refuse_clients");
+				return;
+			}
+			regs[i] = (uint8_t)(hi * 16 + lo);
+		}
+		stats_distinct_merge(&s->would_refuse_clients[r], regs);
+	}
+}
+
 bool
 stats_from_json(stats *s, JsonNode *root, GError **error)
 {
@@ -505,5 +560,6 @@ stats_from_json(stats *s, JsonNode *root, GError **error)
 	x = child_object(&r.rd, r.root, "top_clients");
 	restore_top(&r.rd, x, "by_transactions", &s->top_transactions);
 	restore_top(&r.rd, x, "by_violations", &s->top_violations);
+	restore_distinct(&r.rd, r.root, s);
 	return r.rd.ok && stats_mta_restore(s, r.root, error);
 }

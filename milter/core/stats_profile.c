@@ -8,6 +8,18 @@
 
 #include <string.h>
 
+/* Counts by rule token, the rules with none left out. */
+static void
+json_by_rule(JsonBuilder *b, const char *name, const uint32_t *counts)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_object(b);
+	for (unsigned r = 0; r < RULE_COUNT; r++)
+		if (counts[r] > 0)
+			stats_json_uint(b, rule_token((rule_id)r), counts[r]);
+	json_builder_end_object(b);
+}
+
 /* A client's ESMTP profile, as members of its top-clients entry. */
 void
 stats_json_profile(JsonBuilder *b, const stats_profile *p)
@@ -29,12 +41,8 @@ stats_json_profile(JsonBuilder *b, const stats_profile *p)
 	stats_json_uint(b, "size_declared", p->size_declared);
 	stats_json_uint(b, "size_overruns", p->size_overruns);
 	stats_json_uint(b, "size_overrun_max", p->size_overrun_max);
-	json_builder_set_member_name(b, "violations");
-	json_builder_begin_object(b);
-	for (unsigned r = 0; r < RULE_COUNT; r++)
-		if (p->violations[r] > 0)
-			stats_json_uint(b, rule_token((rule_id)r), p->violations[r]);
-	json_builder_end_object(b);
+	json_by_rule(b, "violations", p->violations);
+	json_by_rule(b, "would_refuse", p->would_refuse);
 }
 
 static uint64_t
@@ -71,6 +79,20 @@ read_greetings(JsonObject *eo, stats_profile *p)
 	}
 }
 
+static uint64_t uint_or_zero(JsonObject *o, const char *name);
+
+static void
+read_by_rule(JsonObject *eo, const char *name, uint32_t *counts)
+{
+	JsonNode *n = json_object_get_member(eo, name);
+
+	if (n != NULL && JSON_NODE_HOLDS_OBJECT(n))
+		for (unsigned r = 0; r < RULE_COUNT; r++)
+			counts[r] = (uint32_t)MIN(uint_or_zero(
+				json_node_get_object(n), rule_token((rule_id)r)),
+				G_MAXUINT32);
+}
+
 /* A client's profile from its entry; what an older file lacks stays zero. */
 void
 stats_read_profile(JsonObject *eo, stats_profile *p)
@@ -102,10 +124,6 @@ stats_read_profile(JsonObject *eo, stats_profile *p)
 	p->size_declared = uint_or_zero(eo, "size_declared");
 	p->size_overruns = uint_or_zero(eo, "size_overruns");
 	p->size_overrun_max = uint_or_zero(eo, "size_overrun_max");
-	n = json_object_get_member(eo, "violations");
-	if (n != NULL && JSON_NODE_HOLDS_OBJECT(n))
-		for (unsigned r = 0; r < RULE_COUNT; r++)
-			p->violations[r] = (uint32_t)MIN(uint_or_zero(
-				json_node_get_object(n), rule_token((rule_id)r)),
-				G_MAXUINT32);
+	read_by_rule(eo, "violations", p->violations);
+	read_by_rule(eo, "would_refuse", p->would_refuse);
 }

@@ -5,6 +5,7 @@
  * fails test_every_rule_has_a_case; this is the place for a new rule's
  * cases (README, THE SOURCE TREE: adding a rule).
  */
+#include <stdio.h>
 #include <string.h>
 #include <glib.h>
 
@@ -151,6 +152,101 @@ START_TEST(test_rule_fires)
 }
 END_TEST
 
+/*
+ * What reject would have refused: a rule at log counts each transaction
+ * once (param_without_ehlo fires at MAIL and at each RCPT here), a rule at
+ * ignore or at reject does not, an exempt session does not, and under
+ * dry_run every rule but the ignored ones counts.
+ */
+static void
+would_refuse_run(esmtp_config *cfg, stats *st, const char *ip)
+{
+	char from[] = "<a@example.net>", size[] = "SIZE=10", xp[] = "XFOO=1";
+	char r1[] = "<b@example.org>", r2[] = "<c@example.org>";
+	char *margv[] = {from, size, xp, NULL}, *r1v[] = {r1, NULL}, *r2v[] = {r2, NULL};
+	session_macros m = {.protocol = "SMTP", .queue_id = "Q"};
+	session_result res;
+	session_conn c;
+	net_addr a;
+
+	ck_assert(net_addr_parse(ip, &a));
+	session_init(&c, cfg, st, NULL, NULL);
+	session_connect(&c, "client.example", &a, ip);
+	for (int t = 0; t < 2; t++) {
+		session_mail(&c, margv, &m, &res);
+		session_rcpt(&c, r1v, "Q", &res);
+		session_rcpt(&c, r2v, "Q", &res);
+		session_abort(&c);
+	}
+	session_close(&c);
+}
+
+START_TEST(test_would_refuse)
+{
+	esmtp_config *cfg = config_new_defaults();
+	stats st;
+	net_addr net;
+
+	stats_init(&st);
+	g_array_set_size(cfg->trusted_networks, 0);
+	cfg->actions[RULE_PARAM_WITHOUT_EHLO] = ACTION_LOG;
+	cfg->actions[RULE_PARAM_PRIVATE] = ACTION_IGNORE;
+	would_refuse_run(cfg, &st, "192.0.2.7");
+	would_refuse_run(cfg, &st, "192.0.2.8");
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 4);
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_PRIVATE]), 0);
+	ck_assert_uint_eq(stats_distinct_estimate(&st.would_refuse_clients[RULE_PARAM_WITHOUT_EHLO]), 2);
+	/* exempt: not counted */
+	ck_assert(net_addr_parse_cidr("198.51.100.0/24", &net));
+	g_array_append_val(cfg->trusted_networks, net);
+	would_refuse_run(cfg, &st, "198.51.100.1");
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 4);
+	/* dry_run: a rule at reject counts too, one at ignore does not */
+	cfg->dry_run = true;
+	cfg->actions[RULE_PARAM_WITHOUT_EHLO] = ACTION_REJECT;
+	would_refuse_run(cfg, &st, "192.0.2.9");
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 6);
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_PRIVATE]), 0);
+	stats_clear(&st);
+	config_unref(cfg);
+}
+END_TEST
+
+/* The distinct-clients sketch: exact for a few, within 15% for many, and
+   a merge of two halves is the whole. */
+START_TEST(test_distinct_estimate)
+{
+	stats a, b;
+	uint8_t regs[STATS_DISTINCT_REGISTERS];
+	uint64_t est;
+
+	stats_init(&a);
+	stats_init(&b);
+	for (int rep = 0; rep < 3; rep++)
+		for (int i = 0; i < 5; i++) {
+			char ip[32];
+
+			snprintf(ip, sizeof ip, "192.0.2.%d", i);
+			stats_distinct_add(&a.would_refuse_clients[0], ip);
+		}
+	ck_assert_uint_eq(stats_distinct_estimate(&a.would_refuse_clients[0]), 5);
+	for (int i = 0; i < 20000; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof ip, "10.%d.%d.%d", i / 65536, i / 256 % 256, i % 256);
+		stats_distinct_add(i % 2 ? &a.would_refuse_clients[1]
+				   : &b.would_refuse_clients[1], ip);
+	}
+	for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++)
+		regs[i] = atomic_load(&b.would_refuse_clients[1].reg[i]);
+	stats_distinct_merge(&a.would_refuse_clients[1], regs);
+	est = stats_distinct_estimate(&a.would_refuse_clients[1]);
+	ck_assert_msg(est > 17000 && est < 23000, "estimated %" G_GUINT64_FORMAT, est);
+	stats_clear(&a);
+	stats_clear(&b);
+}
+END_TEST
+
 START_TEST(test_every_rule_has_a_case)
 {
 	for (unsigned r = 0; r < RULE_COUNT; r++) {
@@ -173,6 +269,8 @@ rules_suite(void)
 	tcase_add_test(tc, test_rule_table_complete);
 	tcase_add_loop_test(tc, test_rule_fires, 0, G_N_ELEMENTS(cases));
 	tcase_add_test(tc, test_every_rule_has_a_case);
+	tcase_add_test(tc, test_would_refuse);
+	tcase_add_test(tc, test_distinct_estimate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -110,6 +110,9 @@ START_TEST(test_json_round_trip)
 	stats_mta_add(&st.mtas, &(stats_mta_entry){
 		.name = "[2001:db8::25]:25", .connections = 3,
 		.greetings = {0, 1, 2}, .transactions = 5, .violations = 1});
+	stats_add(&st.would_refuse[RULE_UTF8_UNDECLARED], 3);
+	stats_distinct_add(&st.would_refuse_clients[RULE_UTF8_UNDECLARED], "192.0.2.1");
+	stats_distinct_add(&st.would_refuse_clients[RULE_UTF8_UNDECLARED], "192.0.2.2");
 	node = stats_to_json(&st);
 	stats_init(&back);
 	ck_assert_msg(stats_from_json(&back, node, &error), "%s",
@@ -118,6 +121,8 @@ START_TEST(test_json_round_trip)
 	a = stats_prometheus_text(&st);
 	b = stats_prometheus_text(&back);
 	ck_assert_str_eq(a, b);
+	ck_assert_ptr_nonnull(strstr(a, "esmtp_milter_would_refuse_total{rule=\"utf8_undeclared\"} 3\n"));
+	ck_assert_uint_eq(stats_distinct_estimate(&back.would_refuse_clients[RULE_UTF8_UNDECLARED]), 2);
 	stats_clear(&back);
 }
 END_TEST
@@ -131,6 +136,7 @@ START_TEST(test_json_rejects_bad)
 		"{\"version\": 1, \"transactions\": -1}",
 		"{\"version\": 1, \"size_ratio\": {\"buckets\": 3}}",
 		"{\"version\": 1, \"mtas\": {}}",
+		"{\"version\": 1, \"would_refuse_clients\": {\"param_syntax\": \"zz\"}}",
 		"{\"version\": 1, \"mtas\": [{\"mta\": \"\"}]}",
 		"{\"version\": 1, \"mtas\": [{\"mta\": \"a\", \"connections\": -1}]}",
 		"{\"version\": 1, \"mtas\": [{\"mta\": \"a\", \"greetings\": []}]}",
