@@ -71,7 +71,7 @@ SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o) $(SAN_CORE_LIB)
 TSAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/tsan/%.o)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o)
 # the unit tests link the core, the state file and the report writer
-UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c \
+UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c milter/report/model.c \
               milter/report/units.c
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
              $(CORE_LIB)

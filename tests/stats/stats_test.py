@@ -218,7 +218,9 @@ def test_json_matches():
     assert top[0] == {"address": "192.0.2.1", "helo": "one.example", "count": 3, "error": 0,
                       "greetings": ["helo", "ehlo"], "tls": "plaintext", "keywords": ["SIZE", "BODY", "NOTIFY"],
                       "size_declared": 2, "size_overruns": 0, "size_overrun_max": 0,
-                      "violations": {"param_private": 1, "param_without_ehlo": 1}}, top
+                      "violations": {"param_private": 1, "param_without_ehlo": 1},
+                      # param_without_ehlo is at log: reject would have refused it
+                      "would_refuse": {"param_without_ehlo": 1}}, top
     assert top[1]["violations"] == {"size_syntax": 1} and top[1]["greetings"] == ["ehlo"], top
     assert [t["address"] for t in top] == ["192.0.2.1", "192.0.2.2", "192.0.2.3"], top
     viol = j["top_clients"]["by_violations"]

@@ -1,0 +1,53 @@
+/*
+ * Inside the report layer: the report as figures, built once from the
+ * daemon's JSON documents and rendered as text and JSON (report.c) and as
+ * an HTML page (html.c). The documents are read back into counters
+ * through the statistics families (stats_export.h), so the report names
+ * what the daemon counts and nothing else.
+ */
+#ifndef ESMTP_REPORT_MODEL_H
+#define ESMTP_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "stats.h"
+
+/* One figure of the report, shared by the text and the JSON forms. */
+typedef struct {
+	char label[96];
+	uint64_t count;
+	double percent;		/* < 0: no share column */
+} row;
+
+typedef struct {
+	const char *title;
+	const char *key;
+	GArray *rows;
+} section;
+
+typedef struct {
+	stats counters;		/* read back through the statistics families */
+	uint64_t transactions, connections, messages, octets;
+	int64_t start_time, time;
+	GPtrArray *sections;	/* section */
+	stats_top_entry top_transactions[STATS_TOP_K];
+	stats_top_entry top_violations[STATS_TOP_K];
+	unsigned n_top_transactions, n_top_violations;
+} report;
+
+/* part / whole in percent, 0 for an empty whole. */
+double report_share(uint64_t part, uint64_t whole);
+void report_add_row(GArray *rows, const char *label, uint64_t count,
+		    double percent);
+/* The report of one or several documents (summed); false with error. */
+bool report_build(JsonNode *const *docs, size_t ndocs, report *r,
+		  GError **error);
+void report_free(report *r);
+/* The fullest profile of a client: from the transactions table if there. */
+const stats_profile *report_profile_of(const report *r,
+				       const stats_top_entry *e);
+
+#endif

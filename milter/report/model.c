@@ -1,0 +1,297 @@
+/*
+ * The report's figures (report_model.h): the documents summed into
+ * counters, then sections of rows with their shares, the top clients,
+ * the per-MTA rows; both renderers read the same.
+ */
+#include "report_model.h"
+
+#include "stats_export.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+report_add_row(GArray *rows, const char *label, uint64_t count, double percent)
+{
+	row r;
+
+	g_strlcpy(r.label, label, sizeof r.label);
+	r.count = count;
+	r.percent = percent;
+	g_array_append_val(rows, r);
+}
+
+static uint64_t
+uint_member(JsonObject *o, const char *name)
+{
+	gint64 v;
+
+	if (o == NULL || !json_object_has_member(o, name))
+		return 0;
+	v = json_object_get_int_member_with_default(o, name, 0);
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+double
+report_share(uint64_t part, uint64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+
+static void
+section_free(gpointer p)
+{
+	section *s = p;
+
+	g_array_unref(s->rows);
+	g_free(s);
+}
+
+static section *
+new_section(report *r, const char *title, const char *key)
+{
+	section *s = g_new0(section, 1);
+
+	s->title = title;
+	s->key = key;
+	s->rows = g_array_new(FALSE, FALSE, sizeof(row));
+	g_ptr_array_add(r->sections, s);
+	return s;
+}
+
+static const char *
+ratio_label(const stats_histogram *h, unsigned i, char *buf, size_t len)
+{
+	if (i == h->nbounds)
+		snprintf(buf, len, "over %g", h->bounds[i - 1]);
+	else if (i == 0)
+		snprintf(buf, len, "up to %g", h->bounds[0]);
+	else
+		snprintf(buf, len, "over %g up to %g", h->bounds[i - 1],
+			 h->bounds[i]);
+	return buf;
+}
+
+static uint64_t
+counter(report *r, const char *family, unsigned i, unsigned j)
+{
+	return stats_get(stats_family_counter(&r->counters,
+					      stats_family_named(family), i, j));
+}
+
+/* One row per used slot of a one-label family, "prefix value" or "value". */
+static void
+add_family(report *r, GArray *rows, const char *family, unsigned i,
+	   const char *prefix, bool skip_zero, uint64_t whole)
+{
+	const stats_family *f = stats_family_named(family);
+	const stats_dim *d = f->dims[1] != NULL ? f->dims[1] : f->dims[0];
+
+	for (unsigned j = 0; j < d->count; j++) {
+		uint64_t n = f->dims[1] != NULL ? counter(r, family, i, j)
+						: counter(r, family, j, 0);
+		char label[96];
+
+		if (*d->value(j) == '\0' || (n == 0 && skip_zero))
+			continue;
+		if (prefix != NULL)
+			snprintf(label, sizeof label, "%s %s", prefix, d->value(j));
+		else
+			g_strlcpy(label, d->value(j), sizeof label);
+		report_add_row(rows, label, n, report_share(n, whole));
+	}
+}
+
+/*
+ * The counters of every document summed (histograms bucket by bucket, the
+ * top-clients tables merged), the earliest start and the latest time.
+ */
+/*
+ * Only where the sessions reached more than one MTA address and port (a
+ * daemon shared by several MX hosts, or one MTA's ports 25 and 587):
+ * each one's sessions, its HELO sessions and its violations.
+ */
+static void
+mta_section(report *r)
+{
+	stats_mta_entry e[STATS_MTA_MAX];
+	unsigned n = stats_mta_snapshot(&r->counters.mtas, e);
+	uint64_t total = 0;
+	section *s;
+
+	if (n < 2)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		total += e[i].connections;
+	s = new_section(r, "By MTA address (share of sessions; HELO: of its sessions)",
+			"mtas");
+	for (unsigned i = 0; i < n; i++) {
+		char label[96];
+
+		report_add_row(s->rows, e[i].name, e[i].connections,
+			report_share(e[i].connections, total));
+		snprintf(label, sizeof label, "%.*s HELO", STATS_MTA_NAME_MAX, e[i].name);
+		report_add_row(s->rows, label, e[i].greetings[GREETING_HELO],
+			report_share(e[i].greetings[GREETING_HELO], e[i].connections));
+		snprintf(label, sizeof label, "%.*s transactions", STATS_MTA_NAME_MAX, e[i].name);
+		report_add_row(s->rows, label, e[i].transactions, -1);
+		snprintf(label, sizeof label, "%.*s violations", STATS_MTA_NAME_MAX, e[i].name);
+		report_add_row(s->rows, label, e[i].violations, -1);
+	}
+}
+
+/* TLS, cipher strength and AUTH; the policy requests where it ran. */
+static void
+security_sections(report *r)
+{
+	uint64_t total = 0;
+	section *s;
+
+	s = new_section(r, "Transport security (share of sessions, of transactions)",
+			"transport");
+	for (unsigned i = 0; i < TLS_COUNT; i++)
+		total += counter(r, "tls_sessions", i, 0);
+	add_family(r, s->rows, "tls_sessions", 0, "sessions", true, total);
+	add_family(r, s->rows, "cipher_transactions", 0, "cipher bits", true,
+		   r->transactions);
+	add_family(r, s->rows, "auth_transactions", 0, "AUTH", true,
+		   r->transactions);
+
+	/* only where the Postfix policy service ran */
+	total = 0;
+	for (unsigned i = 0; i <= STATS_POLICY_BAD; i++)
+		total += counter(r, "policy_requests", i, 0);
+	if (total > 0) {
+		s = new_section(r, "Postfix policy requests (share of requests)",
+				"policy_requests");
+		add_family(r, s->rows, "policy_requests", 0, NULL, true, total);
+	}
+}
+
+/* Every document's counters summed into r, the earliest start kept. */
+static bool
+read_docs(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
+{
+	stats_init(&r->counters);
+	for (size_t i = 0; i < ndocs; i++) {
+		g_autoptr(GError) why = NULL;
+		JsonObject *o;
+		int64_t start, time;
+
+		if (!stats_from_json(&r->counters, docs[i], &why)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "not esmtp-milter statistics (%s)", why->message);
+			stats_clear(&r->counters);
+			return false;
+		}
+		o = json_node_get_object(docs[i]);
+		start = (int64_t)uint_member(o, "start_time");
+		time = (int64_t)uint_member(o, "time");
+		if (start > 0 && (r->start_time == 0 || start < r->start_time))
+			r->start_time = start;
+		if (time > r->time)
+			r->time = time;
+	}
+	return true;
+}
+
+bool
+report_build(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
+{
+	section *s;
+	uint64_t total, declared;
+	stats_histogram *ratio;
+
+	if (!read_docs(docs, ndocs, r, error))
+		return false;
+	r->transactions = counter(r, "transactions", 0, 0);
+	r->connections = counter(r, "connections", 0, 0);
+	r->messages = counter(r, "messages", 0, 0);
+	r->octets = counter(r, "octets", 0, 0);
+	r->sections = g_ptr_array_new_with_free_func(section_free);
+
+	s = new_section(r, "Greetings (share of sessions)", "greetings");
+	total = 0;
+	for (unsigned g = 0; g < GREETING_COUNT; g++)
+		total += counter(r, "greetings", g, 0);
+	report_add_row(s->rows, "EHLO", counter(r, "greetings", GREETING_EHLO, 0),
+		report_share(counter(r, "greetings", GREETING_EHLO, 0), total));
+	report_add_row(s->rows, "HELO", counter(r, "greetings", GREETING_HELO, 0),
+		report_share(counter(r, "greetings", GREETING_HELO, 0), total));
+	report_add_row(s->rows, "unknown (MTA gives no sign)",
+		counter(r, "greetings", GREETING_UNKNOWN, 0),
+		report_share(counter(r, "greetings", GREETING_UNKNOWN, 0), total));
+
+	s = new_section(r, "Parameters (share of transactions)", "parameters");
+	for (unsigned c = 0; c < CMD_COUNT; c++)
+		add_family(r, s->rows, "parameters", c,
+			   esmtp_command_name((esmtp_command)c), true,
+			   r->transactions);
+
+	s = new_section(r, "BODY (share of transactions)", "body_types");
+	add_family(r, s->rows, "body_types", 0, NULL, false, r->transactions);
+
+	s = new_section(r, "SIZE honesty (actual / declared size; an exact SIZE is 1)", "size_honesty");
+	declared = counter(r, "size_declared", 1, 0);
+	report_add_row(s->rows, "transactions declaring SIZE", declared,
+		report_share(declared, r->transactions));
+	ratio = &r->counters.size_ratio;
+	for (unsigned i = 0; i <= ratio->nbounds; i++) {
+		char label[64];
+		uint64_t n = stats_get(&ratio->buckets[i]);
+
+		report_add_row(s->rows, ratio_label(ratio, i, label, sizeof label), n,
+			report_share(n, stats_get(&ratio->count)));
+	}
+
+	s = new_section(r, "Violations by rule and action", "violations");
+	for (unsigned rule = 0; rule < RULE_COUNT; rule++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof prefix, "%-22s", rule_token(rule));
+		add_family(r, s->rows, "violations", rule, prefix, true,
+			   r->transactions);
+	}
+
+	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
+	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
+
+	security_sections(r);
+	mta_section(r);
+	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
+						   r->top_transactions);
+	r->n_top_violations = stats_top_snapshot(&r->counters.top_violations,
+						 r->top_violations);
+	return true;
+}
+
+bool
+report_valid(JsonNode *doc, GError **error)
+{
+	report r = {0};
+
+	if (!report_build(&doc, 1, &r, error))
+		return false;
+	g_ptr_array_unref(r.sections);
+	stats_clear(&r.counters);
+	return true;
+}
+
+void
+report_free(report *r)
+{
+	g_ptr_array_unref(r->sections);
+	stats_clear(&r->counters);
+}
+
+/* The fullest profile of a client: from the transactions table if there. */
+const stats_profile *
+report_profile_of(const report *r, const stats_top_entry *e)
+{
+	for (unsigned i = 0; i < r->n_top_transactions; i++)
+		if (strcmp(r->top_transactions[i].address, e->address) == 0)
+			return &r->top_transactions[i].profile;
+	return &e->profile;
+}
+
