@@ -38,6 +38,27 @@ typedef struct {
 	unsigned n_top_transactions, n_top_violations;
 } report;
 
+/*
+ * Enforcement readiness, one row per rule that reject would have refused
+ * transactions of (rules at log, or any under dry_run): how many, about
+ * how many distinct clients, and the clients of the top tables with most
+ * such transactions, best first.
+ */
+#define REPORT_READINESS_CLIENTS 5
+typedef struct {
+	rule_id rule;
+	uint64_t transactions;
+	uint64_t clients;
+	const stats_top_entry *top[REPORT_READINESS_CLIENTS];
+	unsigned ntop;
+} readiness_row;
+/* Fills out (RULE_COUNT rows at most); returns the number of rows. */
+unsigned report_readiness(const report *r, readiness_row *out);
+/* A client's other rules broken, "size_overrun 78, param_private 2", or
+   "" (the caller's buffer). */
+void report_other_rules(const stats_profile *p, rule_id rule, char *buf,
+			size_t len);
+
 /* part / whole in percent, 0 for an empty whole. */
 double report_share(uint64_t part, uint64_t whole);
 void report_add_row(GArray *rows, const char *label, uint64_t count,

@@ -8,6 +8,7 @@
 #include "stats_export.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -295,3 +296,82 @@ report_profile_of(const report *r, const stats_top_entry *e)
 	return &e->profile;
 }
 
+
+static rule_id sort_rule;
+static const report *sort_report;
+
+static int
+by_would_refuse(const void *a, const void *b)
+{
+	const stats_top_entry *x = *(const stats_top_entry *const *)a;
+	const stats_top_entry *y = *(const stats_top_entry *const *)b;
+	uint32_t nx = report_profile_of(sort_report, x)->would_refuse[sort_rule];
+	uint32_t ny = report_profile_of(sort_report, y)->would_refuse[sort_rule];
+
+	if (nx != ny)
+		return nx < ny ? 1 : -1;
+	return strcmp(x->address, y->address);
+}
+
+/* The clients of both top tables, each once. */
+static unsigned
+candidates(const report *r, const stats_top_entry **out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->n_top_transactions; i++)
+		out[n++] = &r->top_transactions[i];
+	for (unsigned i = 0; i < r->n_top_violations; i++) {
+		bool seen = false;
+
+		for (unsigned k = 0; k < r->n_top_transactions && !seen; k++)
+			seen = strcmp(r->top_transactions[k].address,
+				      r->top_violations[i].address) == 0;
+		if (!seen)
+			out[n++] = &r->top_violations[i];
+	}
+	return n;
+}
+
+unsigned
+report_readiness(const report *r, readiness_row *out)
+{
+	const stats_top_entry *all[2 * STATS_TOP_K];
+	unsigned nall = candidates(r, all), n = 0;
+
+	for (unsigned rule = 0; rule < RULE_COUNT; rule++) {
+		readiness_row *rr = &out[n];
+		uint64_t t = stats_get((atomic_uint_fast64_t *)&r->counters.would_refuse[rule]);
+
+		if (t == 0)
+			continue;
+		memset(rr, 0, sizeof *rr);
+		rr->rule = (rule_id)rule;
+		rr->transactions = t;
+		rr->clients = stats_distinct_estimate(&r->counters.would_refuse_clients[rule]);
+		/* qsort takes no context: the report is built on one thread */
+		sort_rule = (rule_id)rule;
+		sort_report = r;
+		qsort(all, nall, sizeof *all, by_would_refuse);
+		for (unsigned i = 0; i < nall && rr->ntop < REPORT_READINESS_CLIENTS; i++)
+			if (report_profile_of(r, all[i])->would_refuse[rule] > 0)
+				rr->top[rr->ntop++] = all[i];
+		n++;
+	}
+	return n;
+}
+
+void
+report_other_rules(const stats_profile *p, rule_id rule, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned k = 0; k < RULE_COUNT; k++) {
+		if (k == rule || p->violations[k] == 0)
+			continue;
+		used += (size_t)snprintf(buf + MIN(used, len - 1), len - MIN(used, len - 1),
+					 "%s%s %u", used ? ", " : "",
+					 rule_token((rule_id)k), p->violations[k]);
+	}
+}

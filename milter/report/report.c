@@ -127,6 +127,37 @@ text_misuse(GString *out, const report *r)
 		g_string_append(out, "  (none)\n");
 }
 
+/* What reject would have refused, for the rules that only log. */
+static void
+text_readiness(GString *out, const report *r)
+{
+	readiness_row rows[RULE_COUNT];
+	unsigned n = report_readiness(r, rows);
+
+	g_string_append(out, "\nWhat reject would have refused (rules at log, or under dry_run)\n");
+	if (n == 0)
+		g_string_append(out, "  (none)\n");
+	for (unsigned i = 0; i < n; i++) {
+		char t[32], c[32];
+
+		report_human_count(rows[i].transactions, t, sizeof t);
+		report_human_count(rows[i].clients, c, sizeof c);
+		g_string_append_printf(out, "  %-22s %8s transactions, about %s client%s\n",
+				       rule_token(rows[i].rule), t, c,
+				       rows[i].clients == 1 ? "" : "s");
+		for (unsigned k = 0; k < rows[i].ntop; k++) {
+			const stats_profile *p = report_profile_of(r, rows[i].top[k]);
+			char others[256], n2[32];
+
+			report_other_rules(p, rows[i].rule, others, sizeof others);
+			report_human_count(p->would_refuse[rows[i].rule], n2, sizeof n2);
+			g_string_append_printf(out, "      %-36s %8s%s%s\n",
+					       rows[i].top[k]->address, n2,
+					       others[0] ? "  also broke: " : "", others);
+		}
+	}
+}
+
 bool
 report_text_many(JsonNode *const *docs, const char *const *names,
 		 size_t ndocs, GString *out, GError **error)
@@ -181,6 +212,7 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 	text_top(out, "Top clients by violations", r.top_violations,
 		 r.n_top_violations);
 	text_misuse(out, &r);
+	text_readiness(out, &r);
 	report_free(&r);
 	return true;
 }
