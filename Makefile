@@ -39,7 +39,8 @@ TEST_PKGS   := check $(DAEMON_PKGS)
 pc_cflags    = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pc_libs      = $(shell pkg-config --libs $(1) 2>/dev/null)
 CORE_CFLAGS   = -Iinclude/layering -Iinclude/core $(call pc_cflags,$(CORE_PKGS))
-DAEMON_CFLAGS = -Iinclude/core -Iinclude/daemon $(call pc_cflags,$(DAEMON_PKGS))
+DAEMON_CFLAGS = -Iinclude/core -Iinclude/daemon -Iinclude/report \
+                $(call pc_cflags,$(DAEMON_PKGS))
 REPORT_CFLAGS = -Iinclude/core -Iinclude/report $(call pc_cflags,$(REPORT_PKGS))
 TEST_CFLAGS   = -Iinclude/core -Iinclude/daemon -Iinclude/report \
                 $(call pc_cflags,$(TEST_PKGS))
@@ -51,6 +52,8 @@ UNIT_LIBS     = $(call pc_libs,check $(CORE_PKGS)) -lm
 CORE_SRC   := $(sort $(wildcard milter/core/*.c))
 DAEMON_SRC := $(sort $(wildcard milter/daemon/*.c))
 REPORT_SRC := $(sort $(wildcard milter/report/*.c))
+# the report's renderers, which the daemon's page at / uses too
+REPORT_LIB_SRC := $(filter-out milter/report/stats_main.c,$(REPORT_SRC))
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 
 # The core is compiled once per build variant into a static library,
@@ -63,16 +66,17 @@ UNIT_SRC   := $(wildcard tests/unit/*.c)
 BUILD     := build
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CORE_LIB   := $(BUILD)/libcore.a
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) \
+              $(REPORT_LIB_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 SAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/san/%.o)
 SAN_CORE_LIB := $(BUILD)/san/libcore.a
-SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o) $(SAN_CORE_LIB)
+SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o) \
+              $(REPORT_LIB_SRC:%.c=$(BUILD)/san/%.o) $(SAN_CORE_LIB)
 TSAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/tsan/%.o)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o)
 # the unit tests link the core, the state file and the report writer
-UNIT_EXTRA := milter/daemon/stats_state.c milter/report/report.c milter/report/model.c \
-              milter/report/units.c
+UNIT_EXTRA := milter/daemon/stats_state.c $(REPORT_LIB_SRC)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
              $(CORE_LIB)
 SAN_UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) \
@@ -111,6 +115,7 @@ BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev \
               libyaml-dev libgnutls28-dev libcrypt-dev
 CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
+              chromium tidy \
               clang libclang-rt-14-dev \
               python3-prometheus-client \
               libsasl2-modules sasl2-bin groff-base man-db
@@ -201,7 +206,7 @@ $(CORE_LIB) $(SAN_CORE_LIB) $(BUILD)/tsan/libcore.a $(BUILD)/fuzz/libcore.a:
 # The core may use GLib and json-glib only: each header of another
 # layer or library must fail to compile with the core's flags.
 layering: $(DAEMON_OBJ) $(REPORT_OBJ)
-	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o) \
+	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(REPORT_LIB_SRC:%.c=$(BUILD)/%.o) \
 	  -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
 	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
 	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \

@@ -34,5 +34,12 @@ bool report_text_many(JsonNode *const *docs, const char *const *names,
 		      size_t ndocs, GString *out, GError **error);
 JsonNode *report_json_many(JsonNode *const *docs, const char *const *names,
 			   size_t ndocs, GError **error);
+/*
+ * The same as one self-contained HTML page (inline CSS and SVG charts, no
+ * script): served says it is the daemon's page at /, which links to
+ * /metrics and /stats.json.
+ */
+bool report_html_many(JsonNode *const *docs, const char *const *names,
+		      size_t ndocs, bool served, GString *out, GError **error);
 
 #endif

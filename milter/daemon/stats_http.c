@@ -1,6 +1,7 @@
 /*
  * HTTP for the statistics, by libmicrohttpd on its own thread: GET or HEAD
- * /metrics and /stats.json; anything else is 404 or 405.
+ * / (the HTML report, report.h), /metrics and /stats.json; anything else
+ * is 404 or 405.
  *
  * Hardened against slow and many clients: epoll (no FD_SETSIZE limit, so
  * metrics are served while the daemon holds thousands of descriptors),
@@ -25,6 +26,7 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "report.h"
 #include "stats_export.h"
 
 #define HTTP_IDLE_SECONDS 5u
@@ -211,8 +213,20 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		body = stats_json_text(h->stats, true);
 		return send_text(h, conn, MHD_HTTP_OK, "application/json", body);
 	}
+	if (strcmp(url, "/") == 0) {
+		g_autoptr(JsonNode) doc = stats_to_json(h->stats);
+		g_autoptr(GString) page = g_string_new(NULL);
+		const char *name = "";
+
+		/* rendered on request, from a snapshot of the counters */
+		if (!report_html_many(&doc, &name, 1, true, page, NULL))
+			return send_text(h, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					 "text/plain", "cannot render the page\n");
+		return send_text(h, conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+				 page->str);
+	}
 	return send_text(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
-			 "esmtp-milter serves /metrics and /stats.json\n");
+			 "esmtp-milter serves /, /metrics and /stats.json\n");
 }
 
 /* "127.0.0.1:9464", "[::1]:9464", "localhost:9464" */

@@ -144,13 +144,19 @@ load_all(char **urls, char **states, GPtrArray *docs, GPtrArray *names)
 
 /* The report on stdout; false with the reason on stderr. */
 static bool
-print_report(GPtrArray *docs, GPtrArray *names, bool as_json)
+print_report(GPtrArray *docs, GPtrArray *names, bool as_json, bool as_html)
 {
 	JsonNode *const *d = (JsonNode *const *)docs->pdata;
 	const char *const *n = (const char *const *)names->pdata;
 	g_autoptr(GError) error = NULL;
 
-	if (as_json) {
+	if (as_html) {
+		g_autoptr(GString) out = g_string_new(NULL);
+
+		if (!report_html_many(d, n, docs->len, false, out, &error))
+			goto fail;
+		fputs(out->str, stdout);
+	} else if (as_json) {
 		g_autoptr(JsonNode) doc = report_json_many(d, n, docs->len, &error);
 		g_autoptr(JsonGenerator) gen = json_generator_new();
 		g_autofree char *out = NULL;
@@ -178,7 +184,7 @@ int
 main(int argc, char **argv)
 {
 	g_auto(GStrv) urls = NULL, states = NULL;
-	gboolean as_json = FALSE;
+	gboolean as_json = FALSE, as_html = FALSE;
 	GOptionEntry entries[] = {
 		{"url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls,
 		 "a daemon's statistics address, as often as there are daemons (default: [stats] listen of "
@@ -187,6 +193,8 @@ main(int argc, char **argv)
 		 "a saved state file, as often as there are files", "FILE"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &as_json,
 		 "print the report's figures as JSON", NULL},
+		{"html", 0, 0, G_OPTION_ARG_NONE, &as_html,
+		 "print the report as one self-contained HTML page with charts", NULL},
 		{NULL, 0, 0, 0, NULL, NULL, NULL}};
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- report how clients use ESMTP");
@@ -219,7 +227,11 @@ main(int argc, char **argv)
 	if (status != EX_OK)
 		fprintf(stderr, "esmtp-milter-stats: reporting the %u sources that could be read\n",
 			docs->len);
-	if (!print_report(docs, names, as_json))
+	if (as_json && as_html) {
+		fprintf(stderr, "esmtp-milter-stats: --json or --html, not both\n");
+		return EX_USAGE;
+	}
+	if (!print_report(docs, names, as_json, as_html))
 		return EX_DATAERR;
 	return status;
 }

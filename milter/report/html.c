@@ -1,0 +1,282 @@
+/*
+ * The report as one self-contained HTML page (report.h): the same
+ * figures as the text report, each section a bar chart drawn in inline
+ * SVG beside its table, inline CSS, no script, no font, no image from
+ * elsewhere, so that it reads without JavaScript, prints, and can be
+ * mailed as a file. Every bar and count cell carries its exact count in a
+ * data-count attribute; a section without data says so in words. Tables
+ * are bounded: the top tables hold at most STATS_TOP_K clients.
+ */
+#include "report.h"
+#include "report_model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BAR_WIDTH 260	/* px for the longest bar */
+
+static const char style[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:64em;"
+	"padding:0 1em;color:#1b1b1b;background:#fff}"
+	"h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .5em;"
+	"border-bottom:1px solid #ccc;padding-bottom:.2em}"
+	"p.meta,p.empty{color:#555}nav a{margin-right:1em}"
+	"dl.totals{display:flex;flex-wrap:wrap;gap:.5em 2.5em;margin:1em 0}"
+	"dl.totals div{min-width:8em}dt{color:#555;font-size:.85em}"
+	"dd{margin:0;font-size:1.5em;font-weight:600}"
+	".section{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}"
+	"table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
+	"th,td{padding:.15em .6em;text-align:left;border-bottom:1px solid #eee}"
+	"td.count,td.share,th.num{text-align:right}"
+	"svg text{font:12px system-ui,sans-serif;fill:#1b1b1b}"
+	"rect.bar{fill:#3f6fb5}rect.warn{fill:#c0392b}"
+	"@media print{body{max-width:none}nav{display:none}"
+	"h2{break-after:avoid}.section{break-inside:avoid}}";
+
+static void
+text(GString *out, const char *s)
+{
+	g_autofree char *e = g_markup_escape_text(s, -1);
+
+	g_string_append(out, e);
+}
+
+/* "1.2k" for people, the exact count for the tests and tooltips */
+static void
+count_cell(GString *out, uint64_t n)
+{
+	char h[32];
+
+	report_human_count(n, h, sizeof h);
+	g_string_append_printf(out, "<td class=\"count\" data-count=\"%" G_GUINT64_FORMAT
+			       "\">%s</td>", n, h);
+}
+
+/* One horizontal bar per row, scaled to the largest count. */
+static void
+bar_chart(GString *out, const char *title, const GArray *rows, bool warn)
+{
+	uint64_t max = 0;
+	unsigned h = 20;
+
+	for (guint i = 0; i < rows->len; i++)
+		max = MAX(max, g_array_index(rows, row, i).count);
+	g_string_append_printf(out, "<svg class=\"chart\" role=\"img\" width=\"%u\" height=\"%u\" "
+			       "viewBox=\"0 0 %u %u\" xmlns=\"http://www.w3.org/2000/svg\">"
+			       "<title>", 180 + BAR_WIDTH + 60, h * rows->len + 4,
+			       180 + BAR_WIDTH + 60, h * rows->len + 4);
+	text(out, title);
+	g_string_append(out, "</title>");
+	for (guint i = 0; i < rows->len; i++) {
+		const row *rw = &g_array_index(rows, row, i);
+		unsigned w = max > 0 ? (unsigned)((double)rw->count / (double)max * BAR_WIDTH + 0.5) : 0;
+		unsigned y = i * h + 2;
+		char hc[32];
+
+		report_human_count(rw->count, hc, sizeof hc);
+		g_string_append_printf(out, "<text x=\"0\" y=\"%u\">", y + 13);
+		text(out, rw->label);
+		g_string_append_printf(out, "</text><rect class=\"bar%s\" x=\"180\" y=\"%u\" "
+				       "width=\"%u\" height=\"14\" data-count=\"%" G_GUINT64_FORMAT
+				       "\" data-label=\"", warn ? " warn" : "", y, w, rw->count);
+		text(out, rw->label);
+		g_string_append(out, "\"><title>");
+		text(out, rw->label);
+		g_string_append_printf(out, ": %" G_GUINT64_FORMAT "</title></rect>"
+				       "<text x=\"%u\" y=\"%u\">%s</text>", rw->count,
+				       180 + w + 6, y + 13, hc);
+	}
+	g_string_append(out, "</svg>");
+}
+
+static void
+rows_table(GString *out, const GArray *rows)
+{
+	g_string_append(out, "<table><thead><tr><th></th><th class=\"num\">count</th>"
+			"<th class=\"num\">share</th></tr></thead><tbody>");
+	for (guint i = 0; i < rows->len; i++) {
+		const row *rw = &g_array_index(rows, row, i);
+
+		g_string_append(out, "<tr><td>");
+		text(out, rw->label);
+		g_string_append(out, "</td>");
+		count_cell(out, rw->count);
+		if (rw->percent >= 0)
+			g_string_append_printf(out, "<td class=\"share\">%.1f%%</td>", rw->percent);
+		else
+			g_string_append(out, "<td class=\"share\"></td>");
+		g_string_append(out, "</tr>");
+	}
+	g_string_append(out, "</tbody></table>");
+}
+
+static void
+html_section(GString *out, const section *s)
+{
+	uint64_t total = 0;
+
+	for (guint i = 0; i < s->rows->len; i++)
+		total += g_array_index(s->rows, row, i).count;
+	g_string_append_printf(out, "<section id=\"%s\"><h2>", s->key);
+	text(out, s->title);
+	g_string_append(out, "</h2>");
+	if (total == 0) {
+		g_string_append(out, "<p class=\"empty\">Nothing counted here yet.</p></section>");
+		return;
+	}
+	g_string_append(out, "<div class=\"section\">");
+	bar_chart(out, s->title, s->rows, strcmp(s->key, "violations") == 0);
+	rows_table(out, s->rows);
+	g_string_append(out, "</div></section>");
+}
+
+static void
+html_top(GString *out, const report *r, const char *id, const char *title,
+	 const stats_top_entry *e, unsigned n)
+{
+	g_string_append_printf(out, "<section id=\"%s\"><h2>%s</h2>", id, title);
+	if (n == 0) {
+		g_string_append(out, "<p class=\"empty\">No client counted yet.</p></section>");
+		return;
+	}
+	g_string_append(out, "<table><thead><tr><th>client</th><th class=\"num\">count</th>"
+			"<th>name it greeted with</th><th>greetings</th><th>violations by rule</th>"
+			"</tr></thead><tbody>");
+	for (unsigned i = 0; i < n; i++) {
+		const stats_profile *p = report_profile_of(r, &e[i]);
+		char others[512];
+
+		g_string_append(out, "<tr><td>");
+		text(out, e[i].address);
+		g_string_append(out, "</td>");
+		count_cell(out, e[i].count);
+		g_string_append(out, "<td>");
+		text(out, e[i].helo);
+		g_string_append(out, "</td><td>");
+		for (unsigned g = 0; g < GREETING_COUNT; g++)
+			if (p->greetings & STATS_GREETING_BIT(g))
+				g_string_append_printf(out, "%s ", greeting_name((greeting_type)g));
+		report_other_rules(p, RULE_COUNT, others, sizeof others);
+		g_string_append(out, "</td><td>");
+		text(out, others);
+		g_string_append(out, "</td></tr>");
+	}
+	g_string_append(out, "</tbody></table></section>");
+}
+
+static void
+html_readiness(GString *out, const report *r)
+{
+	readiness_row rows[RULE_COUNT];
+	unsigned n = report_readiness(r, rows);
+
+	g_string_append(out, "<section id=\"readiness\"><h2>What reject would have refused "
+			"(rules at log, or under dry_run)</h2>");
+	if (n == 0) {
+		g_string_append(out, "<p class=\"empty\">No rule that only logs has fired: "
+				"switching one to reject would have refused nothing.</p></section>");
+		return;
+	}
+	g_string_append(out, "<table><thead><tr><th>rule</th><th class=\"num\">transactions</th>"
+			"<th class=\"num\">clients (about)</th><th>clients with most</th>"
+			"</tr></thead><tbody>");
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append_printf(out, "<tr data-rule=\"%s\"><td>%s</td>",
+				       rule_token(rows[i].rule), rule_token(rows[i].rule));
+		count_cell(out, rows[i].transactions);
+		count_cell(out, rows[i].clients);
+		g_string_append(out, "<td><ul>");
+		for (unsigned k = 0; k < rows[i].ntop; k++) {
+			const stats_profile *p = report_profile_of(r, rows[i].top[k]);
+			char others[512];
+
+			report_other_rules(p, rows[i].rule, others, sizeof others);
+			g_string_append(out, "<li>");
+			text(out, rows[i].top[k]->address);
+			g_string_append_printf(out, ": %u", p->would_refuse[rows[i].rule]);
+			if (others[0] != '\0') {
+				g_string_append(out, "; also broke ");
+				text(out, others);
+			}
+			g_string_append(out, "</li>");
+		}
+		g_string_append(out, "</ul></td></tr>");
+	}
+	g_string_append(out, "</tbody></table></section>");
+}
+
+static void
+html_instances(GString *out, JsonNode *const *docs, const char *const *names,
+	       size_t ndocs)
+{
+	g_string_append(out, "<section id=\"instances\"><h2>Instances</h2><table><thead><tr>"
+			"<th>source</th><th class=\"num\">sessions</th>"
+			"<th class=\"num\">transactions</th><th class=\"num\">rejected</th></tr>"
+			"</thead><tbody>");
+	for (size_t i = 0; i < ndocs; i++) {
+		report one = {0};
+
+		if (!report_build(&docs[i], 1, &one, NULL))
+			continue;
+		g_string_append(out, "<tr><td>");
+		text(out, names[i]);
+		g_string_append(out, "</td>");
+		count_cell(out, one.connections);
+		count_cell(out, one.transactions);
+		count_cell(out, stats_get(&one.counters.verdicts[VERDICT_REJECT]));
+		g_string_append(out, "</tr>");
+		report_free(&one);
+	}
+	g_string_append(out, "</tbody></table></section>");
+}
+
+bool
+report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
+		 bool served, GString *out, GError **error)
+{
+	report r = {0};
+	char a[32], b[32], c[32], d[32];
+
+	if (!report_build(docs, ndocs, &r, error))
+		return false;
+	report_human_count(r.connections, a, sizeof a);
+	report_human_count(r.transactions, b, sizeof b);
+	report_human_count(r.messages, c, sizeof c);
+	report_human_octets(r.octets, d, sizeof d);
+	g_string_append_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			       "<meta name=\"viewport\" content=\"width=device-width\">"
+			       "<title>esmtp-milter statistics</title><style>%s</style></head><body>"
+			       "<header><h1>esmtp-milter statistics</h1>", style);
+	if (served)
+		g_string_append(out, "<nav><a href=\"/metrics\">/metrics</a>"
+				"<a href=\"/stats.json\">/stats.json</a></nav>");
+	g_string_append(out, "<p class=\"meta\">");
+	if (ndocs > 1)
+		g_string_append_printf(out, "%zu instances merged. ", ndocs);
+	if (r.start_time > 0 && r.time >= r.start_time) {
+		int64_t up = r.time - r.start_time;
+
+		g_string_append_printf(out, "Counting for %" G_GINT64_FORMAT " d %" G_GINT64_FORMAT
+				       " h %" G_GINT64_FORMAT " min.", up / 86400,
+				       up / 3600 % 24, up / 60 % 60);
+	}
+	g_string_append_printf(out, "</p><dl class=\"totals\"><div><dt>sessions</dt><dd data-count=\"%"
+			       G_GUINT64_FORMAT "\">%s</dd></div><div><dt>transactions</dt>"
+			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd></div><div><dt>messages</dt>"
+			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd></div><div>"
+			       "<dt>message octets</dt><dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
+			       "</div></dl></header><main>", r.connections, a, r.transactions, b,
+			       r.messages, c, r.octets, d);
+	if (ndocs > 1)
+		html_instances(out, docs, names, ndocs);
+	for (guint i = 0; i < r.sections->len; i++)
+		html_section(out, g_ptr_array_index(r.sections, i));
+	html_readiness(out, &r);
+	html_top(out, &r, "top-transactions", "Top clients by transactions",
+		 r.top_transactions, r.n_top_transactions);
+	html_top(out, &r, "top-violations", "Top clients by violations (their profiles)",
+		 r.top_violations, r.n_top_violations);
+	g_string_append(out, "</main></body></html>\n");
+	report_free(&r);
+	return true;
+}
