@@ -144,7 +144,7 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests \
+.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests page-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz-run fuzz run \
         tsan-tests prometheus-tests deb deb-tests \
         demo bench mutants mutants-check layering doc-tests \
@@ -236,7 +236,7 @@ check: deps-check
 	  $(BUILD)/null_filter $(BUILD)/null_policy $(BUILD)/milterload \
 	  $(BUILD)/parse_bench layering mutants-check \
 	  doc-tests unit unit-san tsan-tests fuzz-replay fuzz-run milter-tests \
-	  cli-tests install-tests stats-tests prometheus-tests deb-tests \
+	  cli-tests install-tests stats-tests page-tests prometheus-tests deb-tests \
 	  deploy-tests e2e-tests
 
 unit: $(BUILD)/check_unit
@@ -372,6 +372,15 @@ mutants: deps-check
 # in its file, so that the list cannot go stale unnoticed (no build)
 mutants-check:
 	$(PYTHON) tests/mutants/mutants.py --check $(CURDIR)
+
+# The HTML report as a person sees it: Debian's headless Chromium loads the
+# daemon's page at / (no console error, the DOM's counts, a screenshot in
+# build/report-page.png), HTML Tidy validates it, and esmtp-milter-stats
+# --html renders a state with no traffic and one with thousands of clients.
+page-tests: esmtp-milter-stats $(BUILD)/san/esmtp-milter
+	@d=$$(mktemp -d /tmp/esmtp-milter-page.XXXXXX) && \
+	  $(PYTHON) tests/stats/page_test.py $(BUILD)/san/esmtp-milter ./esmtp-milter-stats \
+	    "$$d/w" $(CURDIR)/$(BUILD)/report-page.png && rm -rf "$$d"
 
 install-tests: esmtp-milter esmtp-milter-stats
 	tests/install.sh

@@ -21,8 +21,8 @@ static const char style[] =
 	"h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.6em 0 .5em;"
 	"border-bottom:1px solid #ccc;padding-bottom:.2em}"
 	"p.meta,p.empty{color:#555}nav a{margin-right:1em}"
-	"dl.totals{display:flex;flex-wrap:wrap;gap:.5em 2.5em;margin:1em 0}"
-	"dl.totals div{min-width:8em}dt{color:#555;font-size:.85em}"
+	"dl.totals{display:grid;grid-template-rows:auto auto;grid-auto-flow:column;"
+	"justify-content:start;gap:0 2.5em;margin:1em 0}dt{color:#555;font-size:.85em}"
 	"dd{margin:0;font-size:1.5em;font-weight:600}"
 	".section{display:flex;flex-wrap:wrap;gap:1em 2em;align-items:flex-start}"
 	"table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
@@ -245,6 +245,7 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 	report_human_octets(r.octets, d, sizeof d);
 	g_string_append_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 			       "<meta name=\"viewport\" content=\"width=device-width\">"
+			       "<link rel=\"icon\" href=\"data:,\">"
 			       "<title>esmtp-milter statistics</title><style>%s</style></head><body>"
 			       "<header><h1>esmtp-milter statistics</h1>", style);
 	if (served)
@@ -260,12 +261,12 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 				       " h %" G_GINT64_FORMAT " min.", up / 86400,
 				       up / 3600 % 24, up / 60 % 60);
 	}
-	g_string_append_printf(out, "</p><dl class=\"totals\"><div><dt>sessions</dt><dd data-count=\"%"
-			       G_GUINT64_FORMAT "\">%s</dd></div><div><dt>transactions</dt>"
-			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd></div><div><dt>messages</dt>"
-			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd></div><div>"
+	g_string_append_printf(out, "</p><dl class=\"totals\"><dt>sessions</dt><dd data-count=\"%"
+			       G_GUINT64_FORMAT "\">%s</dd><dt>transactions</dt>"
+			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd><dt>messages</dt>"
+			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
 			       "<dt>message octets</dt><dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
-			       "</div></dl></header><main>", r.connections, a, r.transactions, b,
+			       "</dl></header><main>", r.connections, a, r.transactions, b,
 			       r.messages, c, r.octets, d);
 	if (ndocs > 1)
 		html_instances(out, docs, names, ndocs);
