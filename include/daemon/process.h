@@ -40,6 +40,8 @@ typedef struct {
 
 /* with_links: the policy listener runs, so sessions are kept findable */
 void process_init(process *p, bool with_links);
+/* Before any thread uses it: what process_init() and the config took. */
+void process_clear(process *p);
 esmtp_config *process_config_acquire(process *p);
 void process_config_set(process *p, esmtp_config *config);
 /*

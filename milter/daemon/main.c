@@ -392,8 +392,15 @@ main(int argc, char **argv)
 	if (config->dry_run)
 		log_msg(LOG_NOTICE, NULL,
 			"dry_run is on: reject, tempfail and tag are logged instead, nothing is refused");
-	if ((rc = open_and_drop(&d)) != EX_OK || (rc = start_threads(&d)) != EX_OK)
+	if ((rc = open_and_drop(&d)) != EX_OK || (rc = start_threads(&d)) != EX_OK) {
+		/* a start that failed before any thread ran: let go of it all */
+		if (d.housekeeping == NULL && d.policy == NULL) {
+			web_config_free(d.web);
+			g_free(d.user_name);
+			process_clear(&d.proc);
+		}
 		return rc;
+	}
 	/* returns only if its listener fails: a stop ends the process */
 	smfi_main();
 	if (!shutdown_stopping())

@@ -20,6 +20,16 @@ process_init(process *p, bool with_links)
 	p->fd_cap = 1000;
 }
 
+void
+process_clear(process *p)
+{
+	process_config_set(p, NULL);
+	session_links_free(p->links);
+	p->links = NULL;
+	stats_clear(&p->counters);
+	g_mutex_clear(&p->config_lock);
+}
+
 esmtp_config *
 process_config_acquire(process *p)
 {

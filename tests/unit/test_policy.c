@@ -484,6 +484,18 @@ START_TEST(link_two_mtas)
 	ck_assert(session_link_tell(px.links, &mx1_port2, GREETING_EHLO));
 	ck_assert_int_eq(session_link_greeting(l1), GREETING_HELO);
 	ck_assert_int_eq(session_link_greeting(l3), GREETING_EHLO);
+	/* the request names the MTA's address but not its port: that
+	   address's sessions, whatever their port */
+	{
+		session_endpoints mx1_noport = {.client_port = 40000};
+
+		mx1_noport.client = mx1.client;
+		mx1_noport.server = mx1.server;
+		ck_assert(session_link_tell(px.links, &mx1_noport, GREETING_HELO));
+		ck_assert_int_eq(session_link_greeting(l1), GREETING_HELO);
+		ck_assert_int_eq(session_link_greeting(l3), GREETING_HELO);
+		ck_assert_int_eq(session_link_greeting(l2), GREETING_EHLO);
+	}
 	/* the request does not name the MTA: every session of the client */
 	ck_assert(session_link_tell(px.links, &anon, GREETING_HELO));
 	ck_assert_int_eq(session_link_greeting(l2), GREETING_HELO);
