@@ -19,12 +19,14 @@ Rows (each filter started fresh, fed by tests/bench/milterload.c):
      the daemon's CPU per request; behind Postfix (row 4), policy-only
      against no filter and against a do-nothing epoll policy server
      (tests/bench/null_policy.c), and milter + policy service.
+  7. the HTML page at /: its render time per request, from a state with
+     every family and 50 top clients in each table;
 Next to each throughput: filter CPU (user + system, all threads, from
 /proc) and context switches per message, and peak RSS. Nothing is
 asserted: the targets are printed beside the figures. The numbers also
 go to WORKDIR/bench.json. BENCH_QUICK=1 runs a subset in under a minute;
 BENCH_ONLY="postfix latency" runs only the sections named (parser,
-policy, raw, concurrency, postfix, latency).
+policy, raw, concurrency, postfix, page, latency).
 
 usage: bench.py TOP BUILDDIR
 """
@@ -460,6 +462,53 @@ def parser():
                  out[k]["allocations_per_command"]))
 
 
+def page(work):
+    """The HTML page at /: rendered on request from a snapshot of the
+    counters, so its cost is per request, never per message. A state
+    with the golden report's families and 50 top clients in each table,
+    with profiles; the median of 50 requests."""
+    import statistics
+    import urllib.request
+    with open(os.path.join(TOP, "tests/stats/state.json")) as f:
+        state = json.load(f)
+    clients = [{"address": "198.51.100.%d" % i, "helo": "mx%d.example.net" % i,
+                "count": 10000 - i, "error": 0, "greetings": ["ehlo"],
+                "keywords": ["SIZE", "BODY"], "size_declared": 50, "size_overruns": 1,
+                "size_overrun_max": 900, "violations": {"size_overrun": 1, "param_private": 3},
+                "would_refuse": {"param_without_ehlo": 2}} for i in range(50)]
+    state["top_clients"] = {"by_transactions": clients, "by_violations": clients}
+    d = tempfile.mkdtemp(prefix="page.", dir=work)
+    path = os.path.join(d, "state.json")
+    with open(path, "w") as f:
+        json.dump(state, f)
+    port = latency_free_port()
+    conf = BASE_CONF.replace("[stats]\nlisten =\n", "[stats]\nlisten = 127.0.0.1:%d\n"
+                             "state_file = %s\n" % (port, path))
+    f = daemon(d, conf, "unix:" + os.path.join(d, "sock"))
+    times = []
+    try:
+        for _ in range(60):
+            t0 = time.perf_counter()
+            with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=10) as r:
+                body = r.read()
+            times.append(time.perf_counter() - t0)
+    finally:
+        f.stop()
+    ms = statistics.median(times[10:]) * 1000
+    results["page"] = {"ms": ms, "octets": len(body), "top_clients": 50}
+    print("\nThe HTML page at / (the golden state's families, 50 top clients in each table):"
+          "\n  %.2f ms per request (median of 50, after 10), %d octets" % (ms, len(body)))
+
+
+def latency_free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def main():
     work = tempfile.mkdtemp(prefix="esmtp-milter-bench.", dir="/tmp")
     os.chmod(work, 0o755)
@@ -467,7 +516,7 @@ def main():
     import latency
     sections = [("parser", lambda w: parser()), ("policy", policy_raw),
                 ("raw", raw_scenarios), ("concurrency", concurrency),
-                ("postfix", postfix),
+                ("postfix", postfix), ("page", page),
                 ("latency", lambda w: latency.run(w, sys.modules[__name__]))]
     only = os.environ.get("BENCH_ONLY", "").split()
     try:
