@@ -59,6 +59,12 @@ unsigned report_readiness(const report *r, readiness_row *out);
 void report_other_rules(const stats_profile *p, rule_id rule, char *buf,
 			size_t len);
 
+/* The headline figures for people: "12.3k", "4.5 MiB". */
+typedef struct {
+	char sessions[32], transactions[32], messages[32], octets[32];
+} report_headline;
+void report_headlines(const report *r, report_headline *h);
+
 /* part / whole in percent, 0 for an empty whole. */
 double report_share(uint64_t part, uint64_t whole);
 void report_add_row(GArray *rows, const char *label, uint64_t count,

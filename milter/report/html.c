@@ -235,14 +235,11 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 		 bool served, GString *out, GError **error)
 {
 	report r = {0};
-	char a[32], b[32], c[32], d[32];
+	report_headline hl;
 
 	if (!report_build(docs, ndocs, &r, error))
 		return false;
-	report_human_count(r.connections, a, sizeof a);
-	report_human_count(r.transactions, b, sizeof b);
-	report_human_count(r.messages, c, sizeof c);
-	report_human_octets(r.octets, d, sizeof d);
+	report_headlines(&r, &hl);
 	g_string_append_printf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 			       "<meta name=\"viewport\" content=\"width=device-width\">"
 			       "<link rel=\"icon\" href=\"data:,\">"
@@ -266,8 +263,8 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd><dt>messages</dt>"
 			       "<dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
 			       "<dt>message octets</dt><dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
-			       "</dl></header><main>", r.connections, a, r.transactions, b,
-			       r.messages, c, r.octets, d);
+			       "</dl></header><main>", r.connections, hl.sessions, r.transactions,
+			       hl.transactions, r.messages, hl.messages, r.octets, hl.octets);
 	if (ndocs > 1)
 		html_instances(out, docs, names, ndocs);
 	for (guint i = 0; i < r.sections->len; i++)

@@ -4,6 +4,7 @@
  * the per-MTA rows; both renderers read the same.
  */
 #include "report_model.h"
+#include "report.h"
 
 #include "stats_export.h"
 
@@ -374,4 +375,13 @@ report_other_rules(const stats_profile *p, rule_id rule, char *buf, size_t len)
 					 "%s%s %u", used ? ", " : "",
 					 rule_token((rule_id)k), p->violations[k]);
 	}
+}
+
+void
+report_headlines(const report *r, report_headline *h)
+{
+	report_human_count(r->connections, h->sessions, sizeof h->sessions);
+	report_human_count(r->transactions, h->transactions, sizeof h->transactions);
+	report_human_count(r->messages, h->messages, sizeof h->messages);
+	report_human_octets(r->octets, h->octets, sizeof h->octets);
 }

@@ -163,14 +163,11 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 		 size_t ndocs, GString *out, GError **error)
 {
 	report r = {0};
-	char a[32], b[32], c[32], d[32];
+	report_headline hl;
 
 	if (!report_build(docs, ndocs, &r, error))
 		return false;
-	report_human_count(r.connections, a, sizeof a);
-	report_human_count(r.transactions, b, sizeof b);
-	report_human_count(r.messages, c, sizeof c);
-	report_human_octets(r.octets, d, sizeof d);
+	report_headlines(&r, &hl);
 	g_string_append_printf(out, "esmtp-milter statistics");
 	if (ndocs > 1)
 		g_string_append_printf(out, ", %zu instances merged", ndocs);
@@ -182,8 +179,8 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 				       up / 86400, up / 3600 % 24, up / 60 % 60);
 	}
 	g_string_append_printf(out, "\n\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n",
-			       "sessions", a, "transactions", b, "messages", c,
-			       "message octets", d);
+			       "sessions", hl.sessions, "transactions", hl.transactions,
+			       "messages", hl.messages, "message octets", hl.octets);
 	if (ndocs > 1 && !text_instances(out, docs, names, ndocs, error)) {
 		report_free(&r);
 		return false;
