@@ -297,9 +297,12 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 	unsigned port;
 	char text[INET6_ADDRSTRLEN];
 
-	if (mc == NULL || mc->refused) {
+	if (mc == NULL)
+		return SMFIS_TEMPFAIL;
+	if (mc->refused) {
 		/* and the session ends there: the daemon closes it itself,
-		   so that no peer holds a descriptor past the cap */
+		   so that no peer holds a descriptor past the cap (this reply
+		   is always written: negotiate took no "no reply" for it) */
 		session_socket_close_after_reply();
 		return SMFIS_TEMPFAIL;
 	}
