@@ -1,8 +1,11 @@
 /*
- * esmtp-milter: command line, config, socket, privileges, signals.
- * Order matters: the socket is opened (with its mode and owner) before
- * privileges are dropped, and SIGUSR1 is blocked before libmilter starts
- * its threads so that only the reload thread receives it.
+ * esmtp-milter's start: the config (options.c), the sockets, privileges,
+ * the threads, then libmilter's loop. Order matters: the sockets are
+ * opened (with their mode and owner) and the web configuration read as
+ * root, before privileges are dropped; the daemon's signals are blocked
+ * before any thread starts, so that only the signal thread (shutdown.c)
+ * receives them. The daemon's state is one daemon_state on main()'s
+ * stack, handed to each part.
  */
 #include <errno.h>
 #include <stdatomic.h>
