@@ -123,11 +123,15 @@ tls_key(walker *w, const char *key, yaml_node_t *k, yaml_node_t *v, void *data)
 	tls_ctx *t = data;
 	web_config *c = t->cfg;
 
+	/* a key given twice: the last one counts, as in YAML readers */
 	if (strcmp(key, "cert_file") == 0) {
+		g_free(c->cert_pem);
 		c->cert_pem = read_named(w, v, key);
 	} else if (strcmp(key, "key_file") == 0) {
+		g_free(c->key_pem);
 		c->key_pem = read_named(w, v, key);
 	} else if (strcmp(key, "client_ca_file") == 0) {
+		g_free(c->client_ca_pem);
 		c->client_ca_pem = read_named(w, v, key);
 	} else if (strcmp(key, "client_auth_type") == 0) {
 		int i = one_of(scalar(w, v, key), auth_types, G_N_ELEMENTS(auth_types));
