@@ -235,6 +235,7 @@ top_key(walker *w, const char *key, yaml_node_t *k, yaml_node_t *v, void *data)
 
 			for (int i = t.min; i <= t.max; i++)
 				g_string_append_printf(p, ":+%s", gnutls_versions[i]);
+			g_free(c->priorities);
 			c->priorities = g_string_free(p, FALSE);
 		}
 	} else if (strcmp(key, "http_server_config") == 0) {
