@@ -152,22 +152,21 @@ void session_close(session_conn *conn);
 void session_connect(session_conn *conn, const char *hostname,
 		     const net_addr *addr, const char *addr_text);
 /*
- * What the MTA said of itself at connect: its version (macro v) and the
- * address the client reached ({daemon_addr}); either may be NULL. Postfix
- * adds Date: and Message-Id: to mail from clients on its own addresses
- * (local_header_rewrite_clients = permit_inet_interfaces) and shows them
- * to the filter; in such sessions those fields, in Postfix's own form and
- * after the client's, are not counted in the message size.
+ * What the MTA said of itself, after session_connect(): its version
+ * (macro v; NULL when unknown, as under the policy service) and the
+ * address and port the client reached on it ({daemon_addr} and
+ * {daemon_port}, or the policy request's server_address and server_port;
+ * daemon NULL or of family 0 when unknown, port 0 when unknown).
+ *
+ * The session is counted under that address and port in the statistics
+ * per MTA. And Postfix adds Date: and Message-Id: to mail from clients on
+ * its own addresses (local_header_rewrite_clients =
+ * permit_inet_interfaces) and shows them to the filter; in such sessions
+ * those fields, in Postfix's own form and after the client's, are not
+ * counted in the message size.
  */
 void session_mta(session_conn *conn, const char *version,
-		 const char *daemon_addr);
-/*
- * The address and port the client reached on the MTA ({daemon_addr} and
- * {daemon_port}, or the policy request's server_address and server_port):
- * the session is counted under it in the statistics per MTA. An unknown
- * family (addr NULL or family 0) counts nothing there; port 0 is left out.
- */
-void session_mta_end(session_conn *conn, const net_addr *addr, unsigned port);
+		 const net_addr *daemon, unsigned port);
 void session_helo(session_conn *conn, const char *name);
 /*
  * The session's TLS state from {tls_version} and {cipher_bits}; asked says

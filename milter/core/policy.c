@@ -117,7 +117,7 @@ session_for(policy_engine *pe, esmtp_config *config,
 	session_connect(&ps->conn, req->client_name,
 			ends->client.family != 0 ? &ends->client : NULL,
 			req->client_address);
-	session_mta_end(&ps->conn, &ends->server, ends->server_port);
+	session_mta(&ps->conn, NULL, &ends->server, ends->server_port);
 	g_hash_table_insert(pe->sessions, ps->key, ps);
 	g_queue_push_tail_link(&pe->lru, &ps->lru);
 	return ps;

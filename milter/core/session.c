@@ -84,22 +84,6 @@ session_connect(session_conn *c, const char *hostname, const net_addr *addr,
 }
 
 void
-session_mta_end(session_conn *c, const net_addr *addr, unsigned port)
-{
-	char text[STATS_MTA_NAME_MAX - 8];
-
-	c->mta[0] = '\0';
-	if (addr == NULL || addr->family == 0)
-		return;
-	net_addr_format(addr, text, sizeof text);
-	if (port == 0)
-		g_strlcpy(c->mta, text, sizeof c->mta);
-	else
-		snprintf(c->mta, sizeof c->mta,
-			 addr->family == 6 ? "[%s]:%u" : "%s:%u", text, port);
-}
-
-void
 session_helo(session_conn *c, const char *name)
 {
 	session_sanitize_text(c->helo, sizeof c->helo, name);
@@ -476,7 +460,6 @@ session_close(session_conn *c)
 		if (!c->policy_only)
 			atomic_fetch_sub_explicit(&c->stats->active_connections,
 						  1, memory_order_relaxed);
-		note_greeting(c);
 		c->profile.tls = (uint8_t)c->tls;
 		stats_client_done(c->stats, c->client_addr, c->helo,
 				  c->transactions, c->violations, &c->profile);

@@ -6,26 +6,45 @@
  */
 #include "session.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "session_rules.h"
 
-void
-session_mta(session_conn *c, const char *version, const char *daemon_addr)
+/* "192.0.2.10:25", "[2001:db8::25]:25", the address alone without a port */
+static void
+mta_name(session_conn *c, const net_addr *daemon, unsigned port)
 {
-	net_addr daemon;
+	char text[STATS_MTA_NAME_MAX - 8];
+
+	c->mta[0] = '\0';
+	if (daemon == NULL || daemon->family == 0)
+		return;
+	net_addr_format(daemon, text, sizeof text);
+	if (port == 0)
+		g_strlcpy(c->mta, text, sizeof c->mta);
+	else
+		snprintf(c->mta, sizeof c->mta,
+			 daemon->family == 6 ? "[%s]:%u" : "%s:%u", text, port);
+}
+
+void
+session_mta(session_conn *c, const char *version, const net_addr *daemon,
+	    unsigned port)
+{
 	bool local;
 
+	mta_name(c, daemon, port);
 	if (version == NULL || !g_str_has_prefix(version, "Postfix"))
 		return;
 	local = c->client.family == 4 ? c->client.addr[0] == 127
 		: c->client.family == 6
 		  && memcmp(c->client.addr,
 			    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
-	if (!local && daemon_addr != NULL && net_addr_parse(daemon_addr, &daemon))
-		local = daemon.family == c->client.family
-			&& memcmp(daemon.addr, c->client.addr,
-				  daemon.family == 4 ? 4 : 16) == 0;
+	if (!local && daemon != NULL && daemon->family != 0)
+		local = daemon->family == c->client.family
+			&& memcmp(daemon->addr, c->client.addr,
+				  daemon->family == 4 ? 4 : 16) == 0;
 	c->mta_adds_headers = local;
 }
 

@@ -44,19 +44,16 @@ reply_for(rule_id rule, rule_action action, rule_stage stage,
 }
 
 /*
- * Enforcement readiness: a rule that only logs (its action, or any action
- * but ignore under dry_run) fired on a session that is not exempt, so
- * reject would have refused this transaction. Counted once per
- * transaction and rule, in the statistics and in the client's profile.
+ * Enforcement readiness: a rule fired whose action in force is log on a
+ * session that is not exempt, so its action is log or dry_run made it so
+ * (effective_action), and reject would have refused this transaction.
+ * Counted once per transaction and rule, in the statistics and in the
+ * client's profile.
  */
 static void
-note_would_refuse(session_conn *c, rule_id rule)
+note_would_refuse(session_conn *c, rule_id rule, rule_action action)
 {
-	rule_action configured = c->config->actions[rule];
-	bool logs_only = configured == ACTION_LOG
-			 || (c->config->dry_run && configured != ACTION_IGNORE);
-
-	if (!logs_only || c->msg.exempt != EXEMPT_NONE
+	if (action != ACTION_LOG || c->msg.exempt != EXEMPT_NONE
 	    || (c->msg.would_refuse & RULE_BIT(rule)))
 		return;
 	c->msg.would_refuse |= RULE_BIT(rule);
@@ -103,7 +100,7 @@ session_fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 		stats_add(&c->stats->violations[rule][exempted
 			  ? STATS_ACTION_EXEMPT : (unsigned)action], 1);
 
-	note_would_refuse(c, rule);
+	note_would_refuse(c, rule, action);
 	if (action != ACTION_IGNORE && !(cx->logged & RULE_BIT(rule))) {
 		cx->logged |= RULE_BIT(rule);
 		session_log_violation(c, rule, action, cx->stage, cx->rcpt,

@@ -307,7 +307,6 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		return SMFIS_TEMPFAIL;
 	}
 	mta_end(ctx, &ends);
-	session_mta_end(&mc->session, &ends.server, ends.server_port);
 	if (hostaddr != NULL) {
 		address_from_sockaddr(hostaddr, &addr, &port, text, sizeof text);
 		session_connect(&mc->session, hostname,
@@ -327,7 +326,7 @@ mlfi_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
 		else
 			session_connect(&mc->session, hostname, NULL, NULL);
 	}
-	session_mta(&mc->session, macro(ctx, "v"), macro(ctx, "{daemon_addr}"));
+	session_mta(&mc->session, macro(ctx, "v"), &ends.server, ends.server_port);
 	/* Postfix gives the TLS macros at HELO by default, asked or not */
 	if (macro(ctx, "v") != NULL && g_str_has_prefix(macro(ctx, "v"), "Postfix"))
 		mc->tls_asked = true;

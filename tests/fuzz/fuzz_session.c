@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op == 'G') {
 			session_helo(&conn, rest);
 		} else if (op == 'V') {
-			session_mta(&conn, rest, client);
+			session_mta(&conn, rest, &addr, 25);
 		} else if (op == 'q') {
 			g_free(qid);
 			qid = *rest != '\0' ? g_strdup(rest) : NULL;

@@ -654,15 +654,17 @@ START_TEST(test_postfix_added_headers)
 	char *rargv[] = {"<b@example.org>", NULL};
 	unsigned total = 14 + 7;	/* "Subject: x\r\n" CRLF "hello\r\n" */
 	char want[64];
-	net_addr a;
+	net_addr a, d;
 
 	session_init(&fx.conn, fx.cfg, &fx.st, capture, NULL);
 	fx.open = true;
 	fx.conn.header_leading_space = true;
 	ck_assert(net_addr_parse(added_cases[_i].client, &a));
 	session_connect(&fx.conn, "client.example", &a, added_cases[_i].client);
+	ck_assert(added_cases[_i].daemon_addr == NULL
+		  || net_addr_parse(added_cases[_i].daemon_addr, &d));
 	session_mta(&fx.conn, added_cases[_i].version,
-		    added_cases[_i].daemon_addr);
+		    added_cases[_i].daemon_addr != NULL ? &d : NULL, 25);
 	session_helo(&fx.conn, "client.example");
 	session_mail(&fx.conn, argv, &m, &res);
 	session_rcpt(&fx.conn, rargv, NULL, &res);

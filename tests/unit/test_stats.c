@@ -210,14 +210,14 @@ START_TEST(test_mta_table)
 
 	memset(&c, 0, sizeof c);
 	ck_assert(net_addr_parse("192.0.2.10", &a));
-	session_mta_end(&c, &a, 25);
+	session_mta(&c, NULL, &a, 25);
 	ck_assert_str_eq(c.mta, "192.0.2.10:25");
 	ck_assert(net_addr_parse("2001:db8::25", &a));
-	session_mta_end(&c, &a, 587);
+	session_mta(&c, NULL, &a, 587);
 	ck_assert_str_eq(c.mta, "[2001:db8::25]:587");
-	session_mta_end(&c, &a, 0);
+	session_mta(&c, NULL, &a, 0);
 	ck_assert_str_eq(c.mta, "2001:db8::25");
-	session_mta_end(&c, NULL, 25);
+	session_mta(&c, NULL, NULL, 25);
 	ck_assert_str_eq(c.mta, "");
 
 	/* STATS_MTA_MAX - 1 named rows, then everything else in "other" */
@@ -298,7 +298,7 @@ START_TEST(test_mta_session)
 	ck_assert(net_addr_parse("198.51.100.25", &mta));
 	session_init(&c, cfg, &st, NULL, NULL);
 	session_connect(&c, "client.example", &a, "192.0.2.5");
-	session_mta_end(&c, &mta, 25);
+	session_mta(&c, NULL, &mta, 25);
 	session_mail(&c, argv, &m, &res);
 	session_close(&c);
 	ck_assert_uint_eq(stats_mta_snapshot(&st.mtas, e), 1);
