@@ -298,16 +298,19 @@ report_profile_of(const report *r, const stats_top_entry *e)
 }
 
 
-static rule_id sort_rule;
-static const report *sort_report;
+typedef struct {
+	const report *r;
+	rule_id rule;
+} sort_by;
 
 static int
-by_would_refuse(const void *a, const void *b)
+by_would_refuse(const void *a, const void *b, void *data)
 {
+	const sort_by *s = data;
 	const stats_top_entry *x = *(const stats_top_entry *const *)a;
 	const stats_top_entry *y = *(const stats_top_entry *const *)b;
-	uint32_t nx = report_profile_of(sort_report, x)->would_refuse[sort_rule];
-	uint32_t ny = report_profile_of(sort_report, y)->would_refuse[sort_rule];
+	uint32_t nx = report_profile_of(s->r, x)->would_refuse[s->rule];
+	uint32_t ny = report_profile_of(s->r, y)->would_refuse[s->rule];
 
 	if (nx != ny)
 		return nx < ny ? 1 : -1;
@@ -350,10 +353,8 @@ report_readiness(const report *r, readiness_row *out)
 		rr->rule = (rule_id)rule;
 		rr->transactions = t;
 		rr->clients = stats_distinct_estimate(&r->counters.would_refuse_clients[rule]);
-		/* qsort takes no context: the report is built on one thread */
-		sort_rule = (rule_id)rule;
-		sort_report = r;
-		qsort(all, nall, sizeof *all, by_would_refuse);
+		qsort_r(all, nall, sizeof *all, by_would_refuse,
+			&(sort_by){r, (rule_id)rule});
 		for (unsigned i = 0; i < nall && rr->ntop < REPORT_READINESS_CLIENTS; i++)
 			if (report_profile_of(r, all[i])->would_refuse[rule] > 0)
 				rr->top[rr->ntop++] = all[i];
