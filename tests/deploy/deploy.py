@@ -427,6 +427,14 @@ def inner(top, work):
 
     sessions()
 
+    # systemctl reload: the unit's ExecReload, $MAINPID put in
+    reload = unit_service(unit)["ExecReload"][0].replace("$MAINPID", str(daemon.pid))
+    subprocess.run(shlex.split(reload), check=True)
+    done = wait_maillog(r"esmtp-milter\[%d\]: NOQUEUE: reloaded /etc/esmtp-milter\.conf" % daemon.pid,
+                        "the reload")
+    check("systemctl reload (the unit's ExecReload) reloads, and the daemon serves on",
+          done is not None and daemon.poll() is None, maillog()[-2000:])
+
     daemon.send_signal(signal.SIGTERM)      # systemctl stop
     try:
         status = daemon.wait(30)
