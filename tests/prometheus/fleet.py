@@ -63,6 +63,18 @@ def daemon(name):
     return sock, port
 
 
+def stop_all(procs):
+    """Each process started, by its own pid: SIGTERM, then SIGKILL after
+    20 s."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 def query(port, q):
     url = "http://127.0.0.1:%d/api/v1/query?query=%s" % (port, urllib.parse.quote(q))
     with urllib.request.urlopen(url, timeout=5) as r:
@@ -122,13 +134,7 @@ def main():
         if len(failed) == before:
             print("PASS: prometheus: the dashboard's queries run")
     finally:
-        for p in started:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all(started)
     print("prometheus: %d failed" % len(failed))
     sys.exit(1 if failed else 0)
 

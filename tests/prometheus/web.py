@@ -20,7 +20,6 @@ Every process started here is stopped by its own pid at the end.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests/milter"))
 sys.path.insert(0, HERE)
 import rawmilter  # noqa: E402
-from fleet import free_port, wait_for  # noqa: E402
+from fleet import free_port, stop_all, wait_for  # noqa: E402
 
 DAEMON, PROM, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
 started, passed, failed = [], [], []
@@ -225,13 +224,7 @@ scrape_configs:
         check("the real Prometheus scrapes over HTTPS with basic authentication; "
               "a wrong password is refused with 401", prometheus)
     finally:
-        for p in started:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all(started)
     print("web: %d passed, %d failed" % (len(passed), len(failed)))
     return 1 if failed else 0
 

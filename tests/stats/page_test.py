@@ -16,7 +16,6 @@ import html.parser
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests/milter"))
 sys.path.insert(0, os.path.join(TOP, "tests/prometheus"))
 from rawmilter import session  # noqa: E402
-from fleet import free_port, wait_for  # noqa: E402
+from fleet import free_port, stop_all, wait_for  # noqa: E402
 
 DAEMON, REPORT, WORK, SHOT = (os.path.abspath(a) for a in sys.argv[1:5])
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -195,13 +194,7 @@ def main():
         daemon_page()
         report_pages()
     finally:
-        for p in started:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        stop_all(started)
     print("page: %d passed, %d failed" % (len(passed), len(failed)))
     return 1 if failed else 0
 
