@@ -76,7 +76,8 @@ SAN_DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/san/%.o) \
 TSAN_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/tsan/%.o)
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzz/%.o)
 # the unit tests link the core, the state file and the report writer
-UNIT_EXTRA := milter/daemon/stats_state.c $(REPORT_LIB_SRC)
+UNIT_EXTRA := milter/daemon/stats_state.c $(REPORT_LIB_SRC) \
+              tests/fuzz/stats_roundtrip.c
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(UNIT_EXTRA:%.c=$(BUILD)/%.o) \
              $(CORE_LIB)
 SAN_UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) \
@@ -88,7 +89,8 @@ LAYER_CFLAGS = $(TEST_CFLAGS)
 $(BUILD)/milter/core/%.o $(BUILD)/san/milter/core/%.o \
   $(BUILD)/tsan/milter/core/%.o $(BUILD)/fuzz/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
 $(BUILD)/milter/daemon/%.o $(BUILD)/san/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
-$(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
+$(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o \
+  $(BUILD)/fuzz/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
 
 # pkg-config module -> the Debian package that ships its .pc file
 PC_DEBS := glib-2.0:libglib2.0-dev json-glib-1.0:libjson-glib-dev \
@@ -265,14 +267,22 @@ tsan-tests: $(BUILD)/tsan/stress
 # build/fuzz, stop an input after FUZZ_TIMEOUT seconds (a hang is a
 # finding, not a wait for libFuzzer's default 20 minutes), and print the
 # path of any input that crashed, leaked or hung.
-FUZZ_TARGETS := session config policy
+FUZZ_TARGETS := session config policy stats statsjson
 FUZZ_RUNS ?= 10000000
 FUZZ_SECONDS ?= 30
 FUZZ_TIMEOUT := 5
 
+# stats: the statistics' round trip, shared with the unit tests;
+# statsjson: the JSON reader, as the daemon and the report tool use it
+# (the report's renderers included)
+$(BUILD)/san/fuzz_stats: $(BUILD)/san/tests/fuzz/stats_roundtrip.o
+$(BUILD)/fuzz/fuzz_stats: $(BUILD)/fuzz/tests/fuzz/stats_roundtrip.o
+$(BUILD)/san/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/san/%.o)
+$(BUILD)/fuzz/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+
 $(BUILD)/san/fuzz_%: $(BUILD)/san/tests/fuzz/fuzz_%.o \
     $(BUILD)/san/tests/fuzz/replay.o $(SAN_CORE_LIB)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $(filter %.o,$^) $(filter %.a,$^) $(UNIT_LIBS)
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -282,7 +292,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	done
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/libcore.a
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(UNIT_LIBS)
 
 # $(1): the libFuzzer option that ends each target's run
 define run_fuzzers

@@ -1,13 +1,12 @@
 /*
- * The counters as text: Prometheus exposition format for /metrics, JSON
- * for /stats.json and the state file, and reading that JSON back to
- * restore the counters at start. All three walk stats_families[], the
- * one description of what is counted.
+ * The counters as text: Prometheus exposition format for /metrics and
+ * JSON for /stats.json and the state file (stats_load.h reads that JSON
+ * back). Both writers and the reader walk stats_families[], the one
+ * description of what is counted.
  *
  * stats_prometheus_text() and stats_json_text() return text the caller
- * frees; stats_to_json() a node the caller unrefs. stats_from_json() adds
- * what a JSON document holds to s (normally fresh); families missing from
- * an older document stay zero.
+ * frees; stats_to_json() a node the caller unrefs. Every string either
+ * writes is valid UTF-8, whatever it was given.
  */
 #ifndef ESMTP_STATS_EXPORT_H
 #define ESMTP_STATS_EXPORT_H
@@ -95,6 +94,9 @@ void stats_json_top_entries(JsonBuilder *b, const char *name,
 			    bool with_error);
 /* A JSON member holding a count. */
 void stats_json_uint(JsonBuilder *b, const char *name, uint64_t v);
+/* A JSON string (a member when name is not NULL, else an array element),
+   made valid UTF-8 first: every string the JSON writers add comes here. */
+void stats_json_string(JsonBuilder *b, const char *name, const char *v);
 /* Prometheus text: a family's HELP and TYPE lines (name after
    "esmtp_milter_"), and one sample whose labels are name, value pairs
    ending with NULL. */
@@ -120,8 +122,6 @@ bool stats_mta_read_entry(JsonNode *node, stats_mta_entry *e);
 void stats_json_profile(JsonBuilder *b, const stats_profile *p);
 void stats_read_profile(JsonObject *entry, stats_profile *p);
 
-/* Adds the saved counts to s (which is normally fresh). */
-bool stats_from_json(stats *s, JsonNode *root, GError **error);
 
 /* The summary line's text: totals and what changed since prev. */
 typedef struct {

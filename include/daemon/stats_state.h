@@ -10,14 +10,26 @@
 #include <glib.h>
 
 #include "stats.h"
+#include "stats_load.h"
 
 bool stats_state_save(stats *s, const char *path, GError **error);
 /*
- * Restores a saved state into fresh counters. A missing file is not an
- * error. A corrupt or unreadable one is renamed aside (its new name is
- * returned in moved_to, if any) and the counters stay at zero.
+ * Restores a saved state into fresh counters, as much of it as reads
+ * (stats_load_text()); out says what it cost (stats_state_outcome_clear()
+ * frees it). A missing file is not an error. When octets were replaced or
+ * members lost, the file as it was is copied aside (out->moved_to) and
+ * true returned. False, with every counter at zero, for a file that
+ * cannot be read at all (not JSON, not esmtp-milter statistics,
+ * unreadable): it is renamed aside (out->moved_to) unless it was refused
+ * (a symbolic link, another user's file), which is left where it is.
  */
-bool stats_state_load(stats *s, const char *path, char **moved_to,
+typedef struct {
+	char *moved_to;
+	stats_load_outcome read;
+} stats_state_outcome;
+
+bool stats_state_load(stats *s, const char *path, stats_state_outcome *out,
 		      GError **error);
+void stats_state_outcome_clear(stats_state_outcome *out);
 
 #endif

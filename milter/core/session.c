@@ -16,6 +16,7 @@
 #include "registry.h"
 #include "session_log.h"
 #include "session_rules.h"
+#include "utf8_text.h"
 
 
 static void
@@ -472,7 +473,7 @@ session_close(session_conn *c)
 					     .transactions = c->transactions,
 					     .violations = c->violations};
 
-			g_strlcpy(e.name, c->mta, sizeof e.name);
+			utf8_copy(e.name, sizeof e.name, c->mta);
 			e.greetings[c->greeting] = 1;
 			stats_mta_add(&c->stats->mtas, &e);
 		}

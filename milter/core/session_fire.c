@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "session_log.h"
+#include "utf8_text.h"
 
 static rule_action
 effective_action(const session_conn *c, rule_id rule, bool *exempted)
@@ -117,5 +118,5 @@ session_fire(command_ctx *cx, rule_id rule, const registry_entry *row, ...)
 	res->action = action;
 	res->rule = rule;
 	res->reply = reply_for(rule, action, cx->stage, row);
-	g_strlcpy(res->text, text, sizeof res->text);
+	utf8_copy(res->text, sizeof res->text, text);
 }

@@ -7,6 +7,7 @@
  * callback. Nothing here decides anything.
  */
 #include "session_log.h"
+#include "utf8_text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,6 +84,16 @@ session_sanitize_text(char *dst, size_t max, const char *src)
 	dst[n] = '\0';
 }
 
+/* "name[address]", the name cut to 80 octets on a character boundary */
+static void
+client_field(char *buf, size_t len, const session_conn *c)
+{
+	char name[81];
+
+	utf8_copy(name, sizeof name, c->client_name);
+	snprintf(buf, len, "%s[%s]", name, c->client_addr);
+}
+
 const char *
 session_log_value(char *buf, size_t max, const char *v)
 {
@@ -93,15 +104,24 @@ session_log_value(char *buf, size_t max, const char *v)
 	if (*v != '\0' && strpbrk(v, " \"=") == NULL) {
 		if (strlen(v) < max)
 			return v;
-		memcpy(buf, v, max - 4);
-		memcpy(buf + max - 4, "...", 4);
+		n = utf8_boundary(v, max - 4);
+		memcpy(buf, v, n);
+		memcpy(buf + n, "...", 4);
 		return buf;
 	}
 	buf[n++] = '"';
-	for (; *v != '\0' && n + 3 < max; v++) {
-		if (*v == '"' || *v == '\\')
+	while (*v != '\0') {
+		/* a whole character or none: the value stays UTF-8 */
+		size_t w = strnlen(v, (size_t)g_utf8_skip[(unsigned char)*v]);
+		bool escape = *v == '"' || *v == '\\';
+
+		if (n + w + (escape ? 1 : 0) + 2 > max)
+			break;
+		if (escape)
 			buf[n++] = '\\';
-		buf[n++] = *v;
+		memcpy(buf + n, v, w);
+		n += w;
+		v += w;
 	}
 	buf[n++] = '"';
 	buf[n] = '\0';
@@ -194,8 +214,7 @@ session_log_transaction(session_conn *c, verdict_type verdict)
 	if (m->exempt != EXEMPT_NONE)
 		snprintf(exempt, sizeof exempt, " exempt=%s",
 			 exempt_name(m->exempt));
-	snprintf(client, sizeof client, "%.80s[%s]", c->client_name,
-		 c->client_addr);
+	client_field(client, sizeof client, c);
 	session_emit(c, priority,
 	     /* field widths keep the verdict inside LOG_LINE_MAX */
 	     "client=%s greeting=%s helo=%s from=%s params=%s "
@@ -226,8 +245,7 @@ session_log_violation(session_conn *c, rule_id rule, rule_action action,
 
 	if (LOG_NOTICE > c->log_level)
 		return;
-	snprintf(client, sizeof client, "%.80s[%s]", c->client_name,
-		 c->client_addr);
+	client_field(client, sizeof client, c);
 	session_emit(c, LOG_NOTICE,
 		     "violation rule=%s action=%s stage=%s client=%s "
 		     "from=%s%s%s%s%s reason=%s",

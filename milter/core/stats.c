@@ -6,6 +6,7 @@
 
 #include "core_lock.h"
 #include "name_code.h"
+#include "utf8_text.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -152,17 +153,20 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 	      uint64_t weight, const stats_profile *profile)
 {
 	stats_top_entry *e = NULL;
+	char key[STATS_ADDR_MAX];
 
 	if (weight == 0 || address == NULL)
 		return;
+	/* the entry is named by what fits of the address, whole characters */
+	utf8_copy(key, sizeof key, address);
 	core_lock(&t->lock);
 	for (unsigned i = 0; i < t->n && e == NULL; i++)
-		if (strcmp(t->entries[i].address, address) == 0)
+		if (strcmp(t->entries[i].address, key) == 0)
 			e = &t->entries[i];
 	if (e == NULL && t->n < STATS_TOP_K) {
 		e = &t->entries[t->n++];
 		memset(e, 0, sizeof *e);
-		g_strlcpy(e->address, address, sizeof e->address);
+		g_strlcpy(e->address, key, sizeof e->address);
 	} else if (e == NULL) {
 		/* replace the smallest: it inherits its count as error */
 		e = &t->entries[0];
@@ -170,7 +174,7 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 			if (t->entries[i].count < e->count)
 				e = &t->entries[i];
 		e->error = e->count;
-		g_strlcpy(e->address, address, sizeof e->address);
+		g_strlcpy(e->address, key, sizeof e->address);
 		/* the profile is the newcomer's alone */
 		memset(&e->profile, 0, sizeof e->profile);
 	}
@@ -178,7 +182,7 @@ stats_top_add(stats_top *t, const char *address, const char *helo,
 	if (profile != NULL)
 		stats_profile_merge(&e->profile, profile);
 	if (helo != NULL && *helo != '\0')
-		g_strlcpy(e->helo, helo, sizeof e->helo);
+		utf8_copy(e->helo, sizeof e->helo, helo);
 	core_unlock(&t->lock);
 }
 

@@ -174,7 +174,7 @@ json_histogram(JsonBuilder *b, const char *name, stats_histogram *h)
 		if (i < h->nbounds)
 			json_builder_add_double_value(b, h->bounds[i]);
 		else
-			json_builder_add_string_value(b, "+Inf");
+			stats_json_string(b, NULL, "+Inf");
 		stats_json_uint(b, "count", stats_get(&h->buckets[i]));
 		json_builder_end_object(b);
 	}
@@ -194,10 +194,8 @@ stats_json_top_entries(JsonBuilder *b, const char *name,
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < n; i++) {
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "address");
-		json_builder_add_string_value(b, e[i].address);
-		json_builder_set_member_name(b, "helo");
-		json_builder_add_string_value(b, e[i].helo);
+		stats_json_string(b, "address", e[i].address);
+		stats_json_string(b, "helo", e[i].helo);
 		stats_json_uint(b, "count", e[i].count);
 		if (with_error)
 			stats_json_uint(b, "error", e[i].error);
@@ -292,8 +290,7 @@ json_distinct(JsonBuilder *b, stats *s)
 			any = any || v != 0;
 		}
 		if (any) {
-			json_builder_set_member_name(b, rule_token((rule_id)r));
-			json_builder_add_string_value(b, hex);
+			stats_json_string(b, rule_token((rule_id)r), hex);
 		}
 	}
 	json_builder_end_object(b);
@@ -336,230 +333,4 @@ stats_json_text(stats *s, bool pretty)
 	json_generator_set_root(gen, root);
 	json_generator_set_pretty(gen, pretty);
 	return json_generator_to_data(gen, NULL);
-}
-
-/* ---- reading the JSON back -------------------------------------------- */
-
-typedef struct {
-	GError **error;
-	bool ok;
-} reader;
-
-static void
-fail(reader *rd, const char *what)
-{
-	if (rd->ok)
-		g_set_error(rd->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "bad or missing \"%s\"", what);
-	rd->ok = false;
-}
-
-static JsonObject *
-child_object(reader *rd, JsonObject *o, const char *name)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-
-	if (n == NULL)
-		return NULL;	/* an older file may lack it: keep zero */
-	if (!JSON_NODE_HOLDS_OBJECT(n)) {
-		fail(rd, name);
-		return NULL;
-	}
-	return json_node_get_object(n);
-}
-
-static void
-restore(reader *rd, JsonObject *o, const char *name, atomic_uint_fast64_t *c)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-
-	if (n == NULL)
-		return;
-	if (!JSON_NODE_HOLDS_VALUE(n)
-	    || json_node_get_value_type(n) != G_TYPE_INT64
-	    || json_node_get_int(n) < 0) {
-		fail(rd, name);
-		return;
-	}
-	stats_add(c, (uint64_t)json_node_get_int(n));
-}
-
-static void
-restore_histogram(reader *rd, JsonObject *o, const char *name,
-		  stats_histogram *h)
-{
-	JsonObject *ho = child_object(rd, o, name);
-	JsonNode *bn;
-	JsonArray *buckets;
-	JsonNode *sum;
-
-	if (ho == NULL)
-		return;
-	bn = json_object_get_member(ho, "buckets");
-	if (bn == NULL || !JSON_NODE_HOLDS_ARRAY(bn)) {
-		fail(rd, name);
-		return;
-	}
-	buckets = json_node_get_array(bn);
-	/* bucket bounds changed between versions: keep only the totals */
-	if (json_array_get_length(buckets) == h->nbounds + 1) {
-		for (unsigned i = 0; i <= h->nbounds; i++) {
-			JsonNode *e = json_array_get_element(buckets, i);
-
-			if (!JSON_NODE_HOLDS_OBJECT(e)) {
-				fail(rd, name);
-				return;
-			}
-			restore(rd, json_node_get_object(e), "count",
-				&h->buckets[i]);
-		}
-	}
-	restore(rd, ho, "count", &h->count);
-	sum = json_object_get_member(ho, "sum");
-	if (sum != NULL && JSON_NODE_HOLDS_VALUE(sum)) {
-		double v = json_node_get_double(sum);
-
-		if (v >= 0 && isfinite(v))
-			stats_add(&h->sum_scaled, (uint64_t)(v * h->scale));
-	}
-}
-
-
-static void
-restore_top(reader *rd, JsonObject *o, const char *name, stats_top *t)
-{
-	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
-	JsonArray *a;
-
-	if (n == NULL)
-		return;
-	if (!JSON_NODE_HOLDS_ARRAY(n)) {
-		fail(rd, name);
-		return;
-	}
-	a = json_node_get_array(n);
-	for (guint i = 0; i < json_array_get_length(a) && i < STATS_TOP_K; i++) {
-		JsonNode *e = json_array_get_element(a, i);
-		JsonObject *eo;
-		const char *addr, *helo;
-		stats_profile profile;
-
-		if (!JSON_NODE_HOLDS_OBJECT(e)) {
-			fail(rd, name);
-			return;
-		}
-		eo = json_node_get_object(e);
-		addr = json_object_get_string_member_with_default(eo, "address", NULL);
-		helo = json_object_get_string_member_with_default(eo, "helo", "");
-		if (addr == NULL || json_object_get_int_member_with_default(eo, "count", -1) < 0) {
-			fail(rd, name);
-			return;
-		}
-		stats_read_profile(eo, &profile);
-		stats_top_add(t, addr, helo,
-			      (uint64_t)json_object_get_int_member(eo, "count"),
-			      &profile);
-	}
-}
-
-typedef struct {
-	reader rd;
-	JsonObject *root, *family, *group;
-} restore_ctx;
-
-static bool
-restore_family(void *ctx, const stats_family *f)
-{
-	restore_ctx *r = ctx;
-
-	if (f->kind == STATS_GAUGE)
-		return false;	/* a gauge is not carried over */
-	r->family = f->dims[0] != NULL ? child_object(&r->rd, r->root, f->json)
-				       : r->root;
-	return true;
-}
-
-static void
-restore_group(void *ctx, const stats_family *f, unsigned i)
-{
-	restore_ctx *r = ctx;
-
-	r->group = child_object(&r->rd, r->family, f->dims[0]->value(i));
-}
-
-static void
-restore_counter(void *ctx, const stats_family *f, unsigned i, unsigned j,
-		atomic_uint_fast64_t *c)
-{
-	restore_ctx *r = ctx;
-
-	restore(&r->rd, f->dims[1] != NULL ? r->group : r->family,
-		stats_leaf_name(f, i, j, false), c);
-}
-
-static void
-restore_hist(void *ctx, const stats_family *f, unsigned i, stats_histogram *h)
-{
-	restore_ctx *r = ctx;
-
-	restore_histogram(&r->rd, r->family, stats_leaf_name(f, i, 0, true), h);
-}
-
-static void
-restore_distinct(reader *rd, JsonObject *root, stats *s)
-{
-	JsonObject *o = child_object(rd, root, "would_refuse_clients");
-
-	for (unsigned r = 0; o != NULL && r < RULE_COUNT; r++) {
-		const char *hex = json_object_get_string_member_with_default(
-			o, rule_token((rule_id)r), NULL);
-		uint8_t regs[STATS_DISTINCT_REGISTERS];
-
-		if (hex == NULL)
-			continue;
-		if (strlen(hex) != 2 * STATS_DISTINCT_REGISTERS) {
-			fail(rd, "would_refuse_clients");
-			return;
-		}
-		for (unsigned i = 0; i < STATS_DISTINCT_REGISTERS; i++) {
-			int hi = g_ascii_xdigit_value(hex[2 * i]);
-			int lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-
-			if (hi < 0 || lo < 0 || hi * 16 + lo > 64) {
-				fail(rd, "would_refuse_clients");
-				return;
-			}
-			regs[i] = (uint8_t)(hi * 16 + lo);
-		}
-		stats_distinct_merge(&s->would_refuse_clients[r], regs);
-	}
-}
-
-bool
-stats_from_json(stats *s, JsonNode *root, GError **error)
-{
-	static const stats_visitor v = {
-		.family = restore_family, .group = restore_group,
-		.counter = restore_counter, .histogram = restore_hist};
-	restore_ctx r = {.rd = {error, true}};
-	JsonObject *x;
-
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "not a JSON object");
-		return false;
-	}
-	r.root = json_node_get_object(root);
-	if (json_object_get_int_member_with_default(r.root, "version", 0)
-	    != STATS_JSON_VERSION) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "unknown version");
-		return false;
-	}
-	stats_walk(s, &v, &r);
-	x = child_object(&r.rd, r.root, "top_clients");
-	restore_top(&r.rd, x, "by_transactions", &s->top_transactions);
-	restore_top(&r.rd, x, "by_violations", &s->top_violations);
-	restore_distinct(&r.rd, r.root, s);
-	return r.rd.ok && stats_mta_restore(s, r.root, error);
 }

@@ -10,12 +10,16 @@
 #include <string.h>
 
 #include "core_lock.h"
+#include "utf8_text.h"
 
 void
 stats_mta_add(stats_mtas *t, const stats_mta_entry *e)
 {
 	stats_mta_entry *row = NULL;
-	const char *name = e->name;
+	char valid[STATS_MTA_NAME_MAX];
+	const char *name = valid;
+
+	utf8_copy(valid, sizeof valid, e->name);
 
 	core_lock(&t->lock);
 	for (;;) {
@@ -109,8 +113,7 @@ stats_mta_json_entries(JsonBuilder *b, const stats_mta_entry *e, unsigned n)
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < n; i++) {
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "mta");
-		json_builder_add_string_value(b, e[i].name);
+		stats_json_string(b, "mta", e[i].name);
 		stats_json_uint(b, "connections", e[i].connections);
 		json_builder_set_member_name(b, "greetings");
 		json_builder_begin_object(b);
@@ -162,7 +165,7 @@ stats_mta_read_entry(JsonNode *node, stats_mta_entry *e)
 	name = json_object_get_string_member_with_default(o, "mta", NULL);
 	if (name == NULL || *name == '\0' || strlen(name) >= sizeof e->name)
 		return false;
-	g_strlcpy(e->name, name, sizeof e->name);
+	utf8_copy(e->name, sizeof e->name, name);
 	gn = json_object_get_member(o, "greetings");
 	if (gn != NULL) {
 		if (!JSON_NODE_HOLDS_OBJECT(gn))
@@ -183,20 +186,24 @@ stats_mta_restore(stats *s, JsonObject *root, GError **error)
 {
 	JsonNode *n = json_object_get_member(root, "mtas");
 	JsonArray *a;
+	bool ok = true;
 
 	if (n == NULL)
 		return true;	/* an older file: no rows */
 	if (!JSON_NODE_HOLDS_ARRAY(n))
 		goto bad;
 	a = json_node_get_array(n);
+	/* a bad row is left out, the others are read all the same */
 	for (guint i = 0; i < json_array_get_length(a); i++) {
 		stats_mta_entry e;
 
-		if (!stats_mta_read_entry(json_array_get_element(a, i), &e))
-			goto bad;
-		stats_mta_add(&s->mtas, &e);
+		if (stats_mta_read_entry(json_array_get_element(a, i), &e))
+			stats_mta_add(&s->mtas, &e);
+		else
+			ok = false;
 	}
-	return true;
+	if (ok)
+		return true;
 bad:
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 		    "bad or missing \"mtas\"");

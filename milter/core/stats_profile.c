@@ -28,15 +28,14 @@ stats_json_profile(JsonBuilder *b, const stats_profile *p)
 	json_builder_begin_array(b);
 	for (unsigned g = 0; g < GREETING_COUNT; g++)
 		if (p->greetings & STATS_GREETING_BIT(g))
-			json_builder_add_string_value(b, greeting_name((greeting_type)g));
+			stats_json_string(b, NULL, greeting_name((greeting_type)g));
 	json_builder_end_array(b);
-	json_builder_set_member_name(b, "tls");
-	json_builder_add_string_value(b, tls_version_name((tls_version)p->tls));
+	stats_json_string(b, "tls", tls_version_name((tls_version)p->tls));
 	json_builder_set_member_name(b, "keywords");
 	json_builder_begin_array(b);
 	for (size_t r = 0; r < registry_count; r++)
 		if (p->keywords & (1u << r))
-			json_builder_add_string_value(b, registry_table[r].keyword);
+			stats_json_string(b, NULL, registry_table[r].keyword);
 	json_builder_end_array(b);
 	stats_json_uint(b, "size_declared", p->size_declared);
 	stats_json_uint(b, "size_overruns", p->size_overruns);

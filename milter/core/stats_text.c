@@ -1,16 +1,23 @@
 /*
  * The exposition formats' primitives, shared by the statistics families
  * (stats_export.c) and the table per MTA (stats_mta.c): a Prometheus
- * family's head and one sample with its labels escaped, and a JSON count.
+ * family's head and one sample with its labels escaped, a JSON count and
+ * a JSON string. Text that reaches either format is valid UTF-8 whatever
+ * path it came by: an octet that is not becomes '?' here, at the writer.
  */
 #include "stats_export.h"
 
 #include <stdarg.h>
 
+#include "utf8_text.h"
+
 void
-stats_prometheus_escape(GString *out, const char *v)
+stats_prometheus_escape(GString *out, const char *text)
 {
-	for (; *v != '\0'; v++) {
+	/* the exposition format is UTF-8: whatever came in, '?' where not */
+	g_autofree char *valid = utf8_is_valid(text) ? NULL : utf8_valid_dup(text);
+
+	for (const char *v = valid != NULL ? valid : text; *v != '\0'; v++) {
 		if (*v == '\\' || *v == '"')
 			g_string_append_c(out, '\\');
 		if (*v == '\n')
@@ -50,6 +57,16 @@ stats_prometheus_sample(GString *out, const char *name, uint64_t value, ...)
 	va_end(ap);
 	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n",
 			       first ? "" : "}", value);
+}
+
+void
+stats_json_string(JsonBuilder *b, const char *name, const char *v)
+{
+	g_autofree char *valid = utf8_is_valid(v) ? NULL : utf8_valid_dup(v);
+
+	if (name != NULL)
+		json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, valid != NULL ? valid : v);
 }
 
 void

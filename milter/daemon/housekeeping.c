@@ -28,25 +28,39 @@ void
 housekeeping_restore(const esmtp_config *config, stats *s)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *moved = NULL;
+	stats_state_outcome out;
+	bool read;
 
 	if (config->state_file[0] == '\0')
 		return;
-	if (stats_state_load(s, config->state_file, &moved, &error)) {
+	read = stats_state_load(s, config->state_file, &out, &error);
+	if (read && out.read.lost->len == 0 && out.read.replaced == 0)
 		log_msg(LOG_INFO, NULL, "statistics %s %s",
 			g_file_test(config->state_file, G_FILE_TEST_EXISTS)
 			? "restored from" : "start from zero: no state file yet at",
 			config->state_file);
-		return;
-	}
-	if (moved != NULL)
+	else if (read) {
+		g_autofree char *lost = NULL;
+
+		g_ptr_array_add(out.read.lost, NULL);
+		lost = g_strjoinv(",", (char **)out.read.lost->pdata);
+		g_ptr_array_remove_index(out.read.lost, out.read.lost->len - 1);
 		log_msg(LOG_ERR, NULL,
-			"state file %s unreadable (%s); kept aside as %s, counting from zero",
-			config->state_file, error->message, moved);
+			"state file %s partly unreadable: %u octets not UTF-8 read as \"?\", "
+			"lost=%s (these start from zero); every other counter restored; "
+			"the file as read kept as %s",
+			config->state_file, out.read.replaced,
+			out.read.lost->len > 0 ? lost : "none",
+			out.moved_to != NULL ? out.moved_to : "(could not copy it)");
+	} else if (out.moved_to != NULL)
+		log_msg(LOG_ERR, NULL,
+			"state file %s unreadable (%s); kept aside as %s, every counter lost, counting from zero",
+			config->state_file, error->message, out.moved_to);
 	else
 		log_msg(LOG_ERR, NULL,
 			"state file %s not read (%s); left as it is, counting from zero",
 			config->state_file, error->message);
+	stats_state_outcome_clear(&out);
 }
 
 void

@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "stats_export.h"
+#include "stats_load.h"
 
 bool
 stats_state_save(stats *s, const char *path, GError **error)
@@ -93,43 +95,55 @@ read_own_file(const char *path, gsize *len, bool *refused, GError **error)
 	return g_string_free(text, FALSE);
 }
 
+/* A copy of what was read, beside the file, for the admin to look at. */
+static char *
+copy_aside(const char *path, const char *text, gsize len)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+	char *aside = g_strdup_printf("%s.corrupt-%s", path, stamp);
+
+	if (!g_file_set_contents_full(aside, text, (gssize)len,
+				      G_FILE_SET_CONTENTS_CONSISTENT, 0640, NULL)) {
+		g_free(aside);
+		return NULL;
+	}
+	return aside;
+}
+
+void
+stats_state_outcome_clear(stats_state_outcome *out)
+{
+	g_clear_pointer(&out->moved_to, g_free);
+	stats_load_outcome_clear(&out->read);
+}
+
 bool
-stats_state_load(stats *s, const char *path, char **moved_to,
+stats_state_load(stats *s, const char *path, stats_state_outcome *out,
 		 GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *text = NULL;
 	gsize len;
-
 	bool refused;
 
-	*moved_to = NULL;
+	memset(out, 0, sizeof *out);
 	text = read_own_file(path, &len, &refused, &local);
 	if (text == NULL) {
+		out->read.lost = g_ptr_array_new_with_free_func(g_free);
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return true;
 		g_propagate_error(error, g_steal_pointer(&local));
 		if (!refused)
-			*moved_to = move_aside(path);
+			out->moved_to = move_aside(path);
 		return false;
 	}
-	if (!json_parser_load_from_data(parser, text, (gssize)len, &local)) {
-		/* the parser's message quotes the file: name the problem only */
-		stats_clear(s);
-		stats_init(s);
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "not JSON (line %u)", json_parser_get_current_line(parser));
-		*moved_to = move_aside(path);
+	if (!stats_load_text(s, text, len, &out->read, error)) {
+		out->moved_to = move_aside(path);
 		return false;
 	}
-	if (!stats_from_json(s, json_parser_get_root(parser), &local)) {
-		/* back to zero: a half-restored state would mislead */
-		stats_clear(s);
-		stats_init(s);
-		g_propagate_error(error, g_steal_pointer(&local));
-		*moved_to = move_aside(path);
-		return false;
-	}
+	/* what could not be read is gone at the next save: keep the file */
+	if (out->read.lost->len > 0 || out->read.replaced > 0)
+		out->moved_to = copy_aside(path, text, len);
 	return true;
 }

@@ -9,6 +9,7 @@
  */
 #include "report.h"
 #include "report_model.h"
+#include "utf8_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +37,9 @@ static const char style[] =
 static void
 text(GString *out, const char *s)
 {
-	g_autofree char *e = g_markup_escape_text(s, -1);
+	/* g_markup_escape_text() wants UTF-8; a source may send anything */
+	g_autofree char *valid = utf8_valid_dup(s);
+	g_autofree char *e = g_markup_escape_text(valid, -1);
 
 	g_string_append(out, e);
 }

@@ -7,6 +7,8 @@
 #include "report.h"
 
 #include "stats_export.h"
+#include "stats_load.h"
+#include "utf8_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@ report_add_row(GArray *rows, const char *label, uint64_t count, double percent)
 {
 	row r;
 
-	g_strlcpy(r.label, label, sizeof r.label);
+	utf8_copy(r.label, sizeof r.label, label);
 	r.count = count;
 	r.percent = percent;
 	g_array_append_val(rows, r);

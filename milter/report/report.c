@@ -10,9 +10,28 @@
 
 #include "stats.h"
 #include "stats_export.h"
+#include "session_log.h"
+#include "utf8_text.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/*
+ * A source's text (addresses, greetings, MTA names, the source's own
+ * name) as a terminal may show it: the log's rule, valid UTF-8 without
+ * control characters, anything else as "?". A state file or the
+ * /stats.json of another daemon is not trusted to be harmless.
+ */
+typedef struct {
+	char text[STATS_HELO_MAX * 2];
+} shown_text;
+
+static const char *
+printable(shown_text *buf, const char *s)
+{
+	session_sanitize_text(buf->text, sizeof buf->text, s);
+	return buf->text;
+}
 
 static void
 text_top(GString *out, const char *title, const stats_top_entry *e,
@@ -25,10 +44,11 @@ text_top(GString *out, const char *title, const stats_top_entry *e,
 	}
 	for (unsigned i = 0; i < MIN(n, 10u); i++) {
 		char count[32];
+		shown_text a, h;
 
 		report_human_count(e[i].count, count, sizeof count);
-		g_string_append_printf(out, "  %-40s %8s  %s\n", e[i].address,
-				       count, e[i].helo);
+		g_string_append_printf(out, "  %-40s %8s  %s\n", printable(&a, e[i].address),
+				       count, printable(&h, e[i].helo));
 	}
 }
 
@@ -44,6 +64,7 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 		report one = {0};
 		char a[32], b[32], c[32], d[32];
 		uint64_t violations = 0;
+		shown_text nm;
 
 		if (!report_build(&docs[i], 1, &one, error))
 			return false;
@@ -57,10 +78,12 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 		report_human_count(violations, d, sizeof d);
 		/* a longer source stands whole on a line of its own, its
 		   figures under the column heads (as df(1) does) */
-		if (strlen(names[i]) > 40)
-			g_string_append_printf(out, "  %s\n", names[i]);
+		const char *name = printable(&nm, names[i]);
+
+		if (strlen(name) > 40)
+			g_string_append_printf(out, "  %s\n", name);
 		g_string_append_printf(out, "  %-40s %8s %12s %8s %10s\n",
-				       strlen(names[i]) > 40 ? "" : names[i],
+				       strlen(name) > 40 ? "" : name,
 				       a, b, c, d);
 		report_free(&one);
 	}
@@ -84,6 +107,7 @@ text_misuse(GString *out, const report *r)
 		GString *rules = g_string_new(NULL), *kws = g_string_new(NULL);
 		GString *greets = g_string_new(NULL);
 		char count[32];
+		shown_text addr;
 
 		if (e->count == 0)
 			continue;
@@ -105,7 +129,7 @@ text_misuse(GString *out, const report *r)
 						       registry_table[k].keyword);
 		report_human_count(e->count, count, sizeof count);
 		g_string_append_printf(out, "  %-40s %8s violations%s%s%s\n",
-				       e->address, count, greets->str,
+				       printable(&addr, e->address), count, greets->str,
 				       p->tls != TLS_UNKNOWN ? "  tls=" : "",
 				       p->tls != TLS_UNKNOWN
 				       ? tls_version_log_name((tls_version)p->tls) : "");
@@ -148,11 +172,12 @@ text_readiness(GString *out, const report *r)
 		for (unsigned k = 0; k < rows[i].ntop; k++) {
 			const stats_profile *p = report_profile_of(r, rows[i].top[k]);
 			char others[256], n2[32];
+			shown_text addr;
 
 			report_other_rules(p, rows[i].rule, others, sizeof others);
 			report_human_count(p->would_refuse[rows[i].rule], n2, sizeof n2);
 			g_string_append_printf(out, "      %-36s %8s%s%s\n",
-					       rows[i].top[k]->address, n2,
+					       printable(&addr, rows[i].top[k]->address), n2,
 					       others[0] ? "  also broke: " : "", others);
 		}
 	}
@@ -194,14 +219,15 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 		for (guint k = 0; k < s->rows->len; k++) {
 			row *rw = &g_array_index(s->rows, row, k);
 			char count[32];
+			shown_text lb;
 
 			report_human_count(rw->count, count, sizeof count);
 			if (rw->percent < 0)
 				g_string_append_printf(out, "  %-40s %8s\n",
-						       rw->label, count);
+						       printable(&lb, rw->label), count);
 			else
 				g_string_append_printf(out, "  %-40s %8s %6.1f%%\n",
-						       rw->label, count, rw->percent);
+						       printable(&lb, rw->label), count, rw->percent);
 		}
 	}
 	text_top(out, "Top clients by transactions", r.top_transactions,
@@ -240,8 +266,7 @@ json_of(JsonNode *const *docs, size_t ndocs, GError **error)
 			row *rw = &g_array_index(s->rows, row, k);
 
 			json_builder_begin_object(jb);
-			json_builder_set_member_name(jb, "name");
-			json_builder_add_string_value(jb, rw->label);
+			stats_json_string(jb, "name", rw->label);
 			json_builder_set_member_name(jb, "count");
 			json_builder_add_int_value(jb, (gint64)rw->count);
 			if (rw->percent >= 0) {
@@ -280,14 +305,16 @@ report_json_many(JsonNode *const *docs, const char *const *names,
 	json_builder_begin_array(jb);
 	for (size_t i = 0; i < ndocs; i++) {
 		JsonNode *one = json_of(&docs[i], 1, error);
+		g_autofree char *source = NULL;
 
 		if (one == NULL) {
 			json_builder_end_array(jb);
 			json_builder_end_object(jb);
 			return NULL;
 		}
+		source = utf8_valid_dup(names[i]);
 		json_object_set_string_member(json_node_get_object(one),
-					      "source", names[i]);
+					      "source", source);
 		json_builder_add_value(jb, one);
 	}
 	json_builder_end_array(jb);

@@ -362,6 +362,116 @@ def test_corrupt_state_kept_aside():
     assert out["eom"][0] == b"c"
 
 
+LONG_HELO = b"a" * 126 + "\u20ac".encode()     # 129 octets, valid UTF-8
+ODD_HELOS = [LONG_HELO, b"\xff\xfe.example", b"b" * 200 + b"\xe2\x82",
+             b"evil\x1b[31m.example", "\u00e9" * 100, "\U0001f600" * 40,
+             b"\xed\xa0\x80surrogate", b"\xc0\xafoverlong"]
+
+
+def strict_json(raw):
+    """JSON as a strict reader takes it: UTF-8 or nothing."""
+    return json.loads(raw.decode("utf-8"))
+
+
+def counters_of(doc):
+    """Everything a state carries but the clock (start_time is this start's)."""
+    return {k: v for k, v in doc.items() if k not in ("time", "start_time", "active_connections")}
+
+
+def test_client_text_round_trip():
+    """One client's long non-ASCII greeting (and others' octets that are
+    not UTF-8 at all): /stats.json, /, /metrics and the state file stay
+    valid UTF-8, and a restart keeps every counter."""
+    d = Daemon("utf8")
+    d.start()
+    try:
+        for i in range(38):
+            helo = ODD_HELOS[i % len(ODD_HELOS)]
+            helo = helo if isinstance(helo, bytes) else helo.encode()
+            ip = b"192.0.2.50" if helo == LONG_HELO else b"192.0.2.%d" % (60 + i % 7)
+            out = rawmilter.session(d.sock, ip=ip, helo=helo)
+            assert out["eom"][0] == b"c", out
+        raw = urllib.request.urlopen("http://127.0.0.1:%d/stats.json" % d.port, timeout=10).read()
+        before = strict_json(raw)
+        assert before["transactions"] == 38, before["transactions"]
+        helos = {e["address"]: e["helo"] for e in before["top_clients"]["by_transactions"]}
+        # cut on a character boundary: the euro sign whole or not at all
+        assert LONG_HELO.decode().startswith(helos["192.0.2.50"]), helos
+        assert len(helos["192.0.2.50"].encode()) <= 127, helos
+        page = urllib.request.urlopen("http://127.0.0.1:%d/" % d.port, timeout=10).read()
+        page.decode("utf-8")
+        metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % d.port, timeout=10).read()
+        list(text_string_to_metric_families(metrics.decode("utf-8")))
+        rep = subprocess.run([REPORT, "--url", "http://127.0.0.1:%d" % d.port],
+                             capture_output=True)
+        assert rep.returncode == 0, rep.stderr
+        assert b"\x1b" not in rep.stdout, rep.stdout
+        rep.stdout.decode("utf-8")
+        assert d.stop() == 0
+        saved = strict_json(open(d.state, "rb").read())
+        assert saved["transactions"] == 38
+        d.start()
+        after = strict_json(urllib.request.urlopen(
+            "http://127.0.0.1:%d/stats.json" % d.port, timeout=10).read())
+        a, b = counters_of(after), counters_of(saved)
+        assert a == b, "restart changed %s" % sorted(
+            k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        assert "statistics restored from" in d.log()
+        assert "unreadable" not in d.log()
+    finally:
+        if d.proc is not None:
+            d.stop()
+
+
+def test_old_broken_state_file_read():
+    """A state file an older daemon wrote with half a character in it is
+    read with '?' for the bad octet: every counter kept, the file as it
+    was copied aside, the log says what it cost."""
+    d = Daemon("utf8old")
+    d.start()
+    for _ in range(3):
+        rawmilter.session(d.sock, ip=b"192.0.2.51", helo=b"plain.example")
+    assert d.stop() == 0
+    text = open(d.state, "rb").read()
+    assert b'"plain.example"' in text
+    with open(d.state, "wb") as f:
+        f.write(text.replace(b'"plain.example"', b'"plain.exampl\xe2"'))
+    mark = len(d.log())
+    d.start()
+    try:
+        j = d.json()
+        assert j["transactions"] == 3, j["transactions"]
+        assert j["top_clients"]["by_transactions"][0]["helo"] == "plain.exampl?"
+        log = d.log()[mark:]
+        assert "partly unreadable: 1 octets not UTF-8" in log and "lost=none" in log, log
+        aside = glob.glob(d.state + ".corrupt-*")
+        assert len(aside) == 1 and b"\xe2" in open(aside[0], "rb").read(), aside
+    finally:
+        d.stop()
+
+
+def test_partly_bad_state_file():
+    """A member that does not read costs that member only, and says so."""
+    d = Daemon("partly")
+    with open(d.state, "w") as f:
+        json.dump({"version": 1, "transactions": 38, "connections": 40,
+                   "mtas": {"not": "a list"},
+                   "top_clients": {"by_transactions": [
+                       {"address": "192.0.2.7", "helo": "ok", "count": 5},
+                       {"address": "192.0.2.8", "count": "five"}]}}, f)
+    d.start()
+    try:
+        j = d.json()
+        assert (j["transactions"], j["connections"]) == (38, 40), (j["transactions"], j["connections"])
+        assert [e["address"] for e in j["top_clients"]["by_transactions"]] == ["192.0.2.7"]
+        log = d.log()
+        assert "lost=top_clients,mtas" in log, log
+        assert "every other counter restored" in log, log
+        assert len(glob.glob(d.state + ".corrupt-*")) == 1
+    finally:
+        d.stop()
+
+
 def test_state_file_not_followed():
     """A symbolic link, another user's file, or a file that is not JSON:
     named in one line, never quoted, the link left alone."""
@@ -545,6 +655,8 @@ def main():
                    test_summary_line, test_state_survives_restart,
                    test_kill_9_loses_at_most_one_interval,
                    test_corrupt_state_kept_aside, test_state_file_not_followed,
+                   test_client_text_round_trip, test_old_broken_state_file_read,
+                   test_partly_bad_state_file,
                    test_report_golden,
                    test_report_json, test_report_url_and_errors,
                    test_report_many_sources,

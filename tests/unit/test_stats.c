@@ -7,6 +7,7 @@
 #include "session.h"
 #include "stats.h"
 #include "stats_export.h"
+#include "stats_load.h"
 #include "unit.h"
 
 static stats st;

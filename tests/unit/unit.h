@@ -14,5 +14,6 @@ Suite *policy_suite(void);
 Suite *log_suite(void);
 Suite *transport_suite(void);
 Suite *rules_suite(void);
+Suite *utf8_suite(void);
 
 #endif
