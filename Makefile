@@ -118,7 +118,7 @@ BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libyaml-dev libgnutls28-dev libcrypt-dev
 CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
               chromium tidy \
-              clang libclang-rt-14-dev \
+              clang libclang-rt-dev \
               python3-prometheus-client \
               libsasl2-modules sasl2-bin groff-base man-db
 # postfix is installed with debconf's "No configuration": no system
@@ -317,7 +317,7 @@ fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	$(call run_fuzzers,-max_total_time=$(FUZZ_SECONDS))
 
 fuzz: deps
-	$(call need_debs,clang libclang-rt-14-dev)
+	$(call need_debs,clang libclang-rt-dev)
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	$(call run_fuzzers,-runs=$(FUZZ_RUNS))
 

@@ -21,9 +21,10 @@ check() {
 
 # 1. exactly these files
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $1, $2, $6}' | sort > "$work/files"
-cat > "$work/expected" <<'LIST'
+unitdir=$("$top/contrib/debian/unitdir.sh")
+cat > "$work/expected" <<LIST
 -rw-r--r-- root/root ./etc/esmtp-milter.conf
--rw-r--r-- root/root ./lib/systemd/system/esmtp-milter.service
+-rw-r--r-- root/root .$unitdir/esmtp-milter.service
 -rw-r--r-- root/root ./usr/share/doc/esmtp-milter/README.gz
 -rw-r--r-- root/root ./usr/share/doc/esmtp-milter/changelog.gz
 -rw-r--r-- root/root ./usr/share/doc/esmtp-milter/copyright
@@ -48,7 +49,7 @@ dpkg-deb -e "$deb" "$work/ctl"
 check "/etc/esmtp-milter.conf is a conffile" $?
 cmp -s "$work/root/etc/esmtp-milter.conf" "$top/contrib/esmtp-milter.conf"
 check "the conffile is contrib/esmtp-milter.conf" $?
-grep -q '^ExecStart=/usr/sbin/esmtp-milter ' "$work/root/lib/systemd/system/esmtp-milter.service"
+grep -q '^ExecStart=/usr/sbin/esmtp-milter ' "$work/root$unitdir/esmtp-milter.service"
 check "the unit starts /usr/sbin/esmtp-milter" $?
 "$work/root/usr/sbin/esmtp-milter" -n -c "$work/root/etc/esmtp-milter.conf" >/dev/null 2>&1
 check "the packaged daemon accepts the packaged config (-n)" $?

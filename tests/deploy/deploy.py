@@ -163,8 +163,12 @@ local_transport = discard
         subprocess.run(["sh", "-c", line], check=True)
     with open("/etc/mailname", "w") as f:
         f.write("mx.test.example\n")
-    # Debian's service does these before postfix start
-    run("/usr/lib/postfix/configure-instance.sh", "-", stdout=subprocess.DEVNULL)
+    # what Debian's service runs before postfix start: Debian 12's
+    # postfix@.service sets up the chroot with configure-instance.sh;
+    # Debian 13's postfix.service runs "postfix check", and postfix start
+    # sets up the chroot itself
+    for pre in postfix_start_pre():
+        run(*pre, stdout=subprocess.DEVNULL)
     run("newaliases")
     run("postfix", "start", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open("/var/spool/postfix/pid/master.pid") as f:
@@ -172,6 +176,20 @@ local_transport = discard
     started.append(master)
     e2e.wait_for(lambda: e2e.port_open(25), "Postfix on port 25", 20)
     return master
+
+
+def postfix_start_pre():
+    """The ExecStartPre commands of the installed Postfix unit of the
+    default instance, as argument lists."""
+    for d in ("/usr/lib/systemd/system", "/lib/systemd/system"):
+        for name in ("postfix@.service", "postfix.service"):
+            path = os.path.join(d, name)
+            if not os.path.exists(path):
+                continue
+            pre = unit_service(path).get("ExecStartPre", [])
+            if name == "postfix@.service" or pre:
+                return [v.lstrip("+-").replace("%i", "-").split() for v in pre]
+    raise AssertionError("no Postfix unit installed")
 
 
 def unit_service(path):

@@ -735,15 +735,56 @@ def case_exempt_auth(mta, d):
     s.close()
 
 
+def try_transaction(port):
+    """A whole transaction, step by step, up to the first reply that is
+    not a success (or the connection's end): [(step, code or None)]."""
+    s = socket.create_connection(("127.0.0.1", port), 20)
+    s.settimeout(60)
+    f = s.makefile("rb")
+
+    def reply():
+        while True:
+            line = f.readline()
+            if not line:
+                return None, ""
+            if line[3:4] != b"-":
+                return int(line[:3]), line.decode("utf-8", "replace").strip()
+
+    got = []
+    for step, send in [("banner", None), ("EHLO", b"EHLO client.example"),
+                       ("MAIL", b"MAIL FROM:<a@example.net>"),
+                       ("RCPT", b"RCPT TO:<b@example.org>"), ("DATA", b"DATA"),
+                       ("end of data", message() + b"\r\n.")]:
+        try:
+            if send is not None:
+                s.sendall(send + b"\r\n")
+            code, text = reply()
+        except OSError:
+            code, text = None, ""
+        got.append((step, code, text))
+        if code is None or code >= 400:
+            break
+    s.close()
+    return got
+
+
 def case_milter_down(mta, d):
+    """With the daemon down, what matters to the client and the admin: no
+    message is accepted unfiltered, and the client is told to try again
+    later. Where that is said differs (Postfix 3.7 answers 451 to MAIL,
+    3.10 a 421 that ends the session, Sendmail a 451 or 421): the step and
+    the text are printed, not asserted."""
     d.stop()
     try:
-        s = session(mta)
-        got = s.cmd("MAIL FROM:<a@example.net>")
-        assert got[0] == 451, got
-        s.close()
+        got = try_transaction(mta.port)
     finally:
         d.start()
+    step, code, text = got[-1]
+    print("figure: %s with the daemon down: %s at %s" % (type(mta).__name__, text or "connection closed", step),
+          flush=True)
+    assert step != "end of data" or (code is not None and code >= 400), \
+        "the message was accepted unfiltered: %r" % got
+    assert code is not None and 400 <= code < 500, "no temporary failure: %r" % got
     # no change to the MTA: the next session is filtered again
     mark = d.mark()
     s = session(mta)

@@ -577,11 +577,14 @@ def test_report_many_sources():
     bad = os.path.join(WORK, "bad-many.json")
     with open(bad, "w") as f:
         f.write('{"version": 1, "transactions": "many"}')
-    got = subprocess.run([REPORT, "--state", golden, "--state", bad,
-                          "--url", "http://127.0.0.1:%d" % free_port()],
+    down = "http://127.0.0.1:%d" % free_port()
+    got = subprocess.run([REPORT, "--state", golden, "--state", bad, "--url", down],
                          capture_output=True, text=True)
     assert got.returncode in (65, 69), got
-    assert bad in got.stderr and "Couldn't connect" in got.stderr, got.stderr
+    # each source that cannot be read named on a line of its own (the
+    # reason's words are libcurl's, which change between releases)
+    lines = got.stderr.splitlines()
+    assert any(bad in l for l in lines) and any(down in l for l in lines), got.stderr
     assert "reporting the 1 sources that could be read" in got.stderr
     assert "esmtp-milter statistics" in got.stdout and "Instances" not in got.stdout
 

@@ -30,6 +30,7 @@ START_TEST(test_copy_cuts_on_boundary)
 		{"ab" EURO, 4, "ab"},
 		{"ab" EURO "c", 6, "ab" EURO},
 		{"a\xe2\x82" "b", 10, "a??b"},	/* half a character */
+		{"ab\xe2\x82", 10, "ab??"},	/* half of one at the end */
 		{"\xff\xfe", 10, "??"},
 		{"\xed\xa0\x80", 10, "???"},	/* a surrogate is not UTF-8 */
 		{"\xc0\xaf", 10, "??"},		/* nor an overlong form */
