@@ -110,8 +110,11 @@ restore_histogram(reader *rd, JsonObject *o, const char *name,
 	if (sum != NULL && JSON_NODE_HOLDS_VALUE(sum)) {
 		double v = json_node_get_double(sum);
 
-		if (v >= 0 && isfinite(v))
-			stats_add(&h->sum_scaled, (uint64_t)(v * h->scale));
+		double x = v * h->scale;
+
+		/* the nearest: 12345 / 1e6 * 1e6 is 12344.999... */
+		if (x >= 0 && x < 9e18)
+			stats_add(&h->sum_scaled, (uint64_t)llround(x));
 	}
 }
 

@@ -16,6 +16,9 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#ifndef __linux__
+#error "esmtp-milter's Postfix policy listener (milter/daemon/policy_server.c) waits with epoll, which only Linux has: the daemon builds and runs on Linux; the core and esmtp-milter-stats build wherever GLib, json-glib and libcurl do"
+#endif
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>

@@ -20,6 +20,22 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+/*
+ * Replacing accept() and writev() for the whole process takes an ELF
+ * dynamic linker with RTLD_NEXT (glibc's, and others'); without it the
+ * daemon cannot be built as it is, and the build says so here.
+ */
+#ifndef RTLD_NEXT
+#error "esmtp-milter replaces accept() and writev() through dlsym(RTLD_NEXT): this system's dynamic linker has no RTLD_NEXT (the daemon is built and tested on Linux with glibc)"
+#endif
+/* Linux's delayed-ACK switch; elsewhere the replies are sent with
+   TCP_NODELAY alone and an MTA may wait for a delayed ACK over TCP */
+#ifndef TCP_QUICKACK
+#define TCP_QUICKACK_OR_NONE 0
+#else
+#define TCP_QUICKACK_OR_NONE TCP_QUICKACK
+#endif
+
 #define MARKS_MAX ((size_t)1 << 20)	/* a bitmap of 128 KiB at most */
 
 typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
@@ -146,7 +162,8 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 		return n;
 	}
 	/* a reply is out: acknowledge what the MTA sends next at once */
-	if (n > 0 && marked(fd) && !set_option(fd, TCP_QUICKACK))
+	if (TCP_QUICKACK_OR_NONE != 0 && n > 0 && marked(fd)
+	    && !set_option(fd, TCP_QUICKACK_OR_NONE))
 		mark(fd, false);
 	return n;
 }

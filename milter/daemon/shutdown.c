@@ -17,6 +17,12 @@
  */
 #include "shutdown.h"
 
+/* libmilter's call to sigwait() reaches the one below only where an
+   executable's symbols come before a shared library's (ELF) */
+#ifndef __ELF__
+#error "esmtp-milter takes over libmilter's sigwait() by ELF symbol interposition: this system's binaries are not ELF (the daemon is built and tested on Linux)"
+#endif
+
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>

@@ -99,6 +99,10 @@ one_session(stats *st, esmtp_config *cfg, input *in)
 		session_body(&c, (const unsigned char *)body, strlen(body));
 		session_eom(&c, "RT1", &res);
 	}
+	/* the processing times the milter would record: sums of scaled
+	   doubles that must read back to the same integer */
+	stats_observe(&st->processing[flags % STATS_STAGE_COUNT],
+		      (double)(flags * 7919u % 100003u) / 1e6);
 	session_close(&c);
 }
 
