@@ -398,7 +398,7 @@ install-tests: esmtp-milter esmtp-milter-stats
 # contrib/prometheus: promtool checks and unit-tests the rules, and a real
 # Prometheus (Debian's, unpacked, not installed) scrapes two daemons, then
 # one over HTTPS with basic authentication ([stats] web_config, web.py).
-prometheus-tests: esmtp-milter $(BUILD)/san/esmtp-milter
+prometheus-tests: esmtp-milter esmtp-milter-stats $(BUILD)/san/esmtp-milter
 	@sh tests/prometheus/prometheus-setup.sh $(BUILD)/prometheus
 	$(BUILD)/prometheus/root/usr/bin/promtool check rules \
 	  contrib/prometheus/esmtp-milter.rules.yml
@@ -406,7 +406,8 @@ prometheus-tests: esmtp-milter $(BUILD)/san/esmtp-milter
 	  test rules rules_test.yml
 	@d=$$(mktemp -d /tmp/esmtp-milter-prom.XXXXXX) && \
 	  $(PYTHON) tests/prometheus/fleet.py ./esmtp-milter $(BUILD)/prometheus "$$d/w" && \
-	  $(PYTHON) tests/prometheus/web.py $(BUILD)/san/esmtp-milter $(BUILD)/prometheus "$$d/web" && \
+	  $(PYTHON) tests/prometheus/web.py $(BUILD)/san/esmtp-milter $(BUILD)/prometheus "$$d/web" \
+	    ./esmtp-milter-stats && \
 	  rm -rf "$$d"
 
 # A private Postfix and an unpacked Sendmail on loopback, the milter on

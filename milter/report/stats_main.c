@@ -1,5 +1,7 @@
 /*
- * esmtp-milter-stats [--url http://HOST:PORT ...] [--state FILE ...] [--json]
+ * esmtp-milter-stats [--url http[s]://HOST:PORT ...] [--state FILE ...]
+ *                    [--json | --html] [--ca-file FILE] [--user NAME
+ *                    --password-file FILE] [--cert FILE --key FILE]
  * Reads running daemons' /stats.json (by default at the listen address of
  * the default config) and saved state files, any number of each, and
  * prints one report of them all: merged, with a line per instance. A
@@ -26,10 +28,64 @@ collect(char *data, size_t size, size_t n, void *userdata)
 	return size * n;
 }
 
+/* How each --url is reached: the same for every daemon of a fleet. */
+typedef struct {
+	const char *ca_file;
+	const char *user;
+	char *password;		/* read from --password-file, never printed */
+	const char *cert, *key;
+} client_opts;
+
+/*
+ * A URL as it may be shown: without user information (a password given
+ * in the URL itself is never printed, in an error or in a report).
+ */
 static char *
-fetch(const char *url, int *status)
+shown_url(const char *url)
+{
+	CURLU *u = curl_url();
+	char *out = NULL, *text = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK
+	    && curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK
+	    && curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK
+	    && curl_url_get(u, CURLUPART_URL, &text, 0) == CURLUE_OK)
+		out = g_strdup(text);
+	curl_free(text);
+	curl_url_cleanup(u);
+	/* not a URL curl can take apart: nothing after an '@' is shown */
+	if (out == NULL)
+		out = strchr(url, '@') != NULL ? g_strdup("(a URL with user information)")
+					       : g_strdup(url);
+	return out;
+}
+
+/* What went wrong, in words that say which part to fix. */
+static const char *
+why_not(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return "the server's certificate is not trusted (give its CA with --ca-file)";
+	case CURLE_SSL_CACERT_BADFILE:
+		return "the --ca-file cannot be read as certificates";
+	case CURLE_SSL_CERTPROBLEM:
+		return "the client certificate (--cert) cannot be used";
+	case CURLE_SSL_CONNECT_ERROR:
+		return "the TLS handshake failed (a client certificate the server does not accept, or no common TLS version)";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "not an http:// or https:// URL";
+	default:
+		return NULL;
+	}
+}
+
+static char *
+fetch(const char *url, const client_opts *opt, int *status)
 {
 	g_autoptr(GString) body = g_string_new(NULL);
+	g_autofree char *shown = shown_url(url);
+	char detail[CURL_ERROR_SIZE] = "";
 	CURL *curl = curl_easy_init();
 	CURLcode rc;
 	long code = 0;
@@ -44,18 +100,48 @@ fetch(const char *url, int *status)
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
+	if (opt->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, opt->ca_file);
+	if (opt->user != NULL) {
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, opt->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, opt->password);
+	}
+	if (opt->cert != NULL) {
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, opt->cert);
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, opt->key);
+	}
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(curl);
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "esmtp-milter-stats: %s: %s\n", url,
-			curl_easy_strerror(rc));
-		*status = EX_UNAVAILABLE;
+		const char *why = why_not(rc);
+
+		/* libcurl's own text names hosts and files, never the password */
+		if (why != NULL)
+			fprintf(stderr, "esmtp-milter-stats: %s: %s%s%s\n", shown, why,
+				detail[0] != '\0' ? ": " : "", detail);
+		else
+			fprintf(stderr, "esmtp-milter-stats: %s: %s\n", shown,
+				detail[0] != '\0' ? detail : curl_easy_strerror(rc));
+		*status = rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM
+			  ? EX_NOPERM : EX_UNAVAILABLE;
+		return NULL;
+	}
+	if (code == 401 || code == 403) {
+		fprintf(stderr, "esmtp-milter-stats: %s: %s (HTTP %ld)\n", shown,
+			code == 401 ? (opt->user != NULL || strchr(url, '@') != NULL
+				       ? "the user name or password was refused"
+				       : "the endpoint wants a user name and password (--user, --password-file)")
+				    : "refused: the endpoint wants a client certificate it trusts (--cert, --key)",
+			code);
+		*status = EX_NOPERM;
 		return NULL;
 	}
 	if (code != 200) {
-		fprintf(stderr, "esmtp-milter-stats: %s: HTTP status %ld\n", url,
+		fprintf(stderr, "esmtp-milter-stats: %s: HTTP status %ld\n", shown,
 			code);
 		*status = EX_UNAVAILABLE;
 		return NULL;
@@ -76,12 +162,16 @@ default_url(void)
 		c = config_new_defaults();
 	if (c->stats_listen[0] == '\0')
 		return NULL;
-	return g_strdup_printf("http://%s", c->stats_listen);
+	/* a web_config means TLS (the exporters' format: HTTPS when it has
+	   a tls_server_config, which is what it is for here) */
+	return g_strdup_printf("%s://%s", c->stats_web_config[0] != '\0' ? "https" : "http",
+			       c->stats_listen);
 }
 
 /* One source's document, or NULL with the reason on stderr. */
 static JsonNode *
-load_source(const char *source, bool is_state, int *status)
+load_source(const char *source, bool is_state, const client_opts *opt,
+	    int *status)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -99,12 +189,14 @@ load_source(const char *source, bool is_state, int *status)
 			: g_strdup_printf("%s%s/stats.json", source,
 					  g_str_has_suffix(source, "/") ? "." : "");
 
-		if ((text = fetch(full, status)) == NULL)
+		if ((text = fetch(full, opt, status)) == NULL)
 			return NULL;
 	}
 	if (!json_parser_load_from_data(parser, text, -1, &error)
 	    || !report_valid(json_parser_get_root(parser), &error)) {
-		fprintf(stderr, "esmtp-milter-stats: %s: %s\n", source,
+		g_autofree char *shown = is_state ? g_strdup(source) : shown_url(source);
+
+		fprintf(stderr, "esmtp-milter-stats: %s: %s\n", shown,
 			error->message);
 		*status = EX_DATAERR;
 		return NULL;
@@ -117,7 +209,8 @@ load_source(const char *source, bool is_state, int *status)
  * exit status of the first that cannot (each is named on stderr).
  */
 static int
-load_all(char **urls, char **states, GPtrArray *docs, GPtrArray *names)
+load_all(char **urls, char **states, const client_opts *opt, GPtrArray *docs,
+	 GPtrArray *names)
 {
 	int status = EX_OK;
 
@@ -127,7 +220,7 @@ load_all(char **urls, char **states, GPtrArray *docs, GPtrArray *names)
 
 		for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
 			int st = EX_OK;
-			JsonNode *doc = load_source(list[i], pass == 1, &st);
+			JsonNode *doc = load_source(list[i], pass == 1, opt, &st);
 
 			if (doc == NULL) {
 				if (status == EX_OK)
@@ -135,7 +228,8 @@ load_all(char **urls, char **states, GPtrArray *docs, GPtrArray *names)
 				continue;
 			}
 			g_ptr_array_add(docs, doc);
-			g_ptr_array_add(names, g_strdup(list[i]));
+			g_ptr_array_add(names, pass == 1 ? g_strdup(list[i])
+						       : shown_url(list[i]));
 		}
 	}
 	curl_global_cleanup();
@@ -180,15 +274,60 @@ fail:
 	return false;
 }
 
+/*
+ * The password from --password-file: its first line, the line end left
+ * out. Only --user with --password-file, --cert with --key: anything
+ * else is a usage error, said on stderr (false).
+ */
+static bool
+client_opts_check(client_opts *opt, const char *password_file, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+
+	*status = EX_USAGE;
+	if ((opt->user == NULL) != (password_file == NULL)) {
+		fprintf(stderr, "esmtp-milter-stats: --user and --password-file go together\n");
+		return false;
+	}
+	if ((opt->cert == NULL) != (opt->key == NULL)) {
+		fprintf(stderr, "esmtp-milter-stats: --cert and --key go together\n");
+		return false;
+	}
+	if (password_file == NULL)
+		return true;
+	if (!g_file_get_contents(password_file, &text, NULL, &error)) {
+		fprintf(stderr, "esmtp-milter-stats: --password-file: %s\n", error->message);
+		*status = EX_NOINPUT;
+		return false;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	opt->password = g_steal_pointer(&text);
+	return true;
+}
+
 int
 main(int argc, char **argv)
 {
 	g_auto(GStrv) urls = NULL, states = NULL;
 	gboolean as_json = FALSE, as_html = FALSE;
+	g_autofree char *ca_file = NULL, *user = NULL, *password_file = NULL;
+	g_autofree char *cert = NULL, *key = NULL;
+	client_opts opt = {0};
 	GOptionEntry entries[] = {
 		{"url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls,
 		 "a daemon's statistics address, as often as there are daemons (default: [stats] listen of "
-		 CONFIG_DEFAULT_PATH ")", "http://HOST:PORT"},
+		 CONFIG_DEFAULT_PATH ")", "http[s]://HOST:PORT"},
+		{"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+		 "the CA certificates that an https:// endpoint's certificate is checked against", "FILE"},
+		{"user", 0, 0, G_OPTION_ARG_STRING, &user,
+		 "the user name for the endpoints' basic authentication", "NAME"},
+		{"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+		 "the file whose first line is that user's password", "FILE"},
+		{"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+		 "a client certificate, for endpoints that require one", "FILE"},
+		{"key", 0, 0, G_OPTION_ARG_FILENAME, &key,
+		 "the client certificate's private key", "FILE"},
 		{"state", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &states,
 		 "a saved state file, as often as there are files", "FILE"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &as_json,
@@ -221,7 +360,14 @@ main(int argc, char **argv)
 		urls = g_new0(char *, 2);
 		urls[0] = g_strdup(default_source);
 	}
-	status = load_all(urls, states, docs, names);
+	opt = (client_opts){ca_file, user, NULL, cert, key};
+	if (!client_opts_check(&opt, password_file, &status))
+		return status;
+	status = load_all(urls, states, &opt, docs, names);
+	if (opt.password != NULL) {
+		explicit_bzero(opt.password, strlen(opt.password));
+		g_free(opt.password);
+	}
 	if (docs->len == 0)
 		return status;
 	if (status != EX_OK)

@@ -37,7 +37,7 @@ sys.path.insert(0, HERE)
 import rawmilter  # noqa: E402
 from fleet import free_port, stop_all, wait_for  # noqa: E402
 
-DAEMON, PROM, WORK = (os.path.abspath(a) for a in sys.argv[1:4])
+DAEMON, PROM, WORK, REPORT = (os.path.abspath(a) for a in sys.argv[1:5])
 started, passed, failed = [], [], []
 
 
@@ -173,6 +173,57 @@ def main():
                              "--key", os.path.join(WORK, "client.key"))
             assert code == 200 and "esmtp_milter_transactions_total 1" in out, (code, out[:300])
         check("a client certificate required, and verified, when the file says so", client_certs)
+
+        password_file = write("password", "s3cret pass\n")
+        wrong_file = write("wrong-password", "guessed-wrong\n")
+        ca = os.path.join(WORK, "ca.crt")
+
+        def report(*args):
+            r = subprocess.run([REPORT] + list(args), capture_output=True, text=True)
+            assert "s3cret" not in r.stdout + r.stderr, "a secret printed: %r" % (r.stdout + r.stderr)
+            assert "guessed-wrong" not in r.stdout + r.stderr, "a secret printed: %r" % r.stderr
+            return r
+
+        def report_client():
+            url = "https://127.0.0.1:%d" % auth_port
+            r = report("--url", url, "--ca-file", ca, "--user", "prometheus",
+                       "--password-file", password_file)
+            assert r.returncode == 0 and "transactions" in r.stdout, (r.returncode, r.stderr)
+            # the password in a URL works and is never shown, in errors or
+            # in the Instances section
+            inline = "https://prometheus:s3cret%%20pass@127.0.0.1:%d" % auth_port
+            r = report("--url", inline, "--url", url, "--ca-file", ca, "--user",
+                       "prometheus", "--password-file", password_file)
+            assert r.returncode == 0 and "Instances" in r.stdout, (r.returncode, r.stderr)
+            assert r.stdout.count("https://127.0.0.1:%d" % auth_port) == 2, r.stdout
+            r = report("--url", url, "--ca-file", ca, "--user", "prometheus",
+                       "--password-file", wrong_file)
+            assert r.returncode == 77 and "user name or password was refused (HTTP 401)" in r.stderr, \
+                (r.returncode, r.stderr)
+            r = report("--url", url, "--ca-file", ca)
+            assert r.returncode == 77 and "wants a user name and password" in r.stderr, r.stderr
+            r = report("--url", "https://prometheus:guessed-wrong@127.0.0.1:%d" % auth_port,
+                       "--ca-file", ca)
+            assert r.returncode == 77 and "refused" in r.stderr, r.stderr
+            r = report("--url", url, "--user", "prometheus", "--password-file", password_file)
+            assert r.returncode == 77 and "certificate is not trusted" in r.stderr, r.stderr
+            r = report("--url", url, "--user", "prometheus")
+            assert r.returncode == 64 and "go together" in r.stderr, r.stderr
+        check("esmtp-milter-stats reads the endpoint over HTTPS with a CA file and a "
+              "password file; a wrong password and an untrusted certificate each said, "
+              "no secret printed", report_client)
+
+        def report_client_cert():
+            url = "https://127.0.0.1:%d" % verify_port
+            r = report("--url", url, "--ca-file", ca, "--cert", os.path.join(WORK, "client.crt"),
+                       "--key", os.path.join(WORK, "client.key"))
+            assert r.returncode == 0 and "transactions" in r.stdout, (r.returncode, r.stderr)
+            r = report("--url", url, "--ca-file", ca, "--cert", os.path.join(WORK, "stranger.crt"),
+                       "--key", os.path.join(WORK, "stranger.key"))
+            assert r.returncode in (69, 77) and "certificate" in r.stderr, r.stderr
+            r = report("--url", url, "--ca-file", ca)
+            assert r.returncode in (69, 77) and "certificate" in r.stderr, r.stderr
+        check("esmtp-milter-stats with a client certificate", report_client_cert)
 
         port = free_port()
         conf = write("prometheus.yml", """\
