@@ -57,7 +57,5 @@ typedef struct {
 /* NULL with "PATH:LINE: what" in *error. */
 web_config *web_config_load(const char *path, GError **error);
 void web_config_free(web_config *w);
-/* Whether user and password match a basic_auth_users entry. */
-bool web_config_user_ok(web_config *w, const char *user, const char *password);
 
 #endif

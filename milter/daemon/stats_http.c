@@ -3,18 +3,33 @@
  * / (the HTML report, report.h), /metrics and /stats.json; anything else
  * is 404 or 405.
  *
- * Hardened against slow and many clients: epoll (no FD_SETSIZE limit, so
- * metrics are served while the daemon holds thousands of descriptors),
+ * Hardened against slow and many clients: poll (no FD_SETSIZE limit, so
+ * metrics are served while the daemon holds thousands of descriptors;
+ * with epoll, libmicrohttpd at its connection limit was seen to notice
+ * connections the watchdog ended only at its next timeout, 5 s later),
  * room for STATS_HTTP_CONNECTIONS_MAX connections, an idle timeout, and a
  * deadline per connection that a client sending a byte at a time cannot
  * extend: a watchdog shuts down any connection older than
  * HTTP_DEADLINE_SECONDS, so a legitimate scrape always finds a slot.
  *
+ * Under pressure (fewer than HTTP_SPARE free slots) the watchdog also
+ * sheds the connections older than HTTP_PRESSURE_AGE seconds, the
+ * oldest first, down to half the slots: connections held open and idle
+ * cannot keep a scrape waiting for their deadline.
+ *
  * With a web configuration (web_config.h): HTTPS by libmicrohttpd's own
  * TLS (GnuTLS), the client certificate checked as client_auth_type says
- * (403 without one the file requires), and basic authentication against
- * the bcrypt hashes (401 for a wrong or missing password), before any
- * page is served.
+ * (403 without one the file requires; a certificate whose extended key
+ * usage does not allow clientAuth is not one), and basic authentication
+ * against the bcrypt hashes (401 for a wrong or missing password), before
+ * any page is served. A password that passed recently is known without
+ * bcrypt (web_auth.h); any other is checked by HTTP_CHECKERS threads of
+ * their own while its connection is suspended, so that the thread that
+ * serves (and does the TLS handshakes) never runs bcrypt: a flood of
+ * wrong passwords queues behind the checkers (at most HTTP_CHECKS_QUEUED,
+ * then 503), never in front of a scrape that passed before.
+ *
+ * libmicrohttpd's own messages go to the daemon's log, in its grammar.
  */
 #include "stats_http.h"
 
@@ -24,18 +39,33 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+
+#include "log.h"
 #include "report.h"
 #include "stats_export.h"
+#include "web_auth.h"
 
 #define HTTP_IDLE_SECONDS 5u
 #define HTTP_DEADLINE_SECONDS 5
+#define HTTP_SPARE 16
+#define HTTP_PRESSURE_AGE 1
+#define HTTP_CHECKERS 2
+#define HTTP_CHECKS_QUEUED 32
 
 struct stats_http {
 	struct MHD_Daemon *daemon;
 	stats *stats;
 	web_config *web;	/* NULL: plain HTTP, no authentication */
+	web_auth *auth;		/* NULL without basic_auth_users */
+	GThreadPool *checkers;	/* bcrypt, off the serving thread */
+	gint checks_queued;
+	gint checks_stopping;
 	/* open connections: descriptor -> start (seconds), for the watchdog */
 	GMutex lock;
 	GHashTable *open;
@@ -43,6 +73,15 @@ struct stats_http {
 	bool stopping;
 	GThread *watchdog;
 };
+
+/* A request whose password is being checked (its connection suspended). */
+typedef struct {
+	stats_http *h;
+	struct MHD_Connection *conn;
+	char *user, *password;
+	gint done;
+	bool ok;
+} auth_job;
 
 static gint64
 now_s(void)
@@ -71,6 +110,36 @@ notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 	g_mutex_unlock(&h->lock);
 }
 
+static gint
+older_first(gconstpointer a, gconstpointer b, gpointer open)
+{
+	gint x = GPOINTER_TO_INT(g_hash_table_lookup(open, a));
+	gint y = GPOINTER_TO_INT(g_hash_table_lookup(open, b));
+
+	return x < y ? -1 : x > y;
+}
+
+/* Near the limit: the connections older than HTTP_PRESSURE_AGE go,
+   the oldest first, until half the slots are free. */
+static void
+shed(stats_http *h, gint64 now)
+{
+	g_autoptr(GList) fds = NULL;
+	guint n = g_hash_table_size(h->open);
+
+	if (n + HTTP_SPARE < STATS_HTTP_CONNECTIONS_MAX)
+		return;
+	fds = g_list_sort_with_data(g_hash_table_get_keys(h->open), older_first, h->open);
+	for (GList *l = fds; l != NULL && n > STATS_HTTP_CONNECTIONS_MAX / 2; l = l->next) {
+		if (now - GPOINTER_TO_INT(g_hash_table_lookup(h->open, l->data))
+		    < HTTP_PRESSURE_AGE)
+			break;
+		shutdown(GPOINTER_TO_INT(l->data), SHUT_RDWR);
+		g_hash_table_remove(h->open, l->data);
+		n--;
+	}
+}
+
 static gpointer
 watchdog(gpointer data)
 {
@@ -89,6 +158,7 @@ watchdog(gpointer data)
 				shutdown(GPOINTER_TO_INT(fd), SHUT_RDWR);
 				g_hash_table_iter_remove(&it);
 			}
+		shed(h, now);
 		g_cond_wait_until(&h->wake, &h->lock,
 				  g_get_monotonic_time() + G_USEC_PER_SEC / 2);
 	}
@@ -105,9 +175,10 @@ add_headers(const stats_http *h, struct MHD_Response *r)
 					g_ptr_array_index(h->web->headers, i + 1));
 }
 
+/* A response with one more header (name NULL: none). */
 static enum MHD_Result
-send_text(const stats_http *h, struct MHD_Connection *conn, unsigned status,
-	  const char *type, const char *body)
+send_with(const stats_http *h, struct MHD_Connection *conn, unsigned status,
+	  const char *type, const char *body, const char *name, const char *value)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -115,12 +186,21 @@ send_text(const stats_http *h, struct MHD_Connection *conn, unsigned status,
 
 	if (r == NULL)
 		return MHD_NO;
+	if (name != NULL)
+		MHD_add_response_header(r, name, value);
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	add_headers(h, r);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+send_text(const stats_http *h, struct MHD_Connection *conn, unsigned status,
+	  const char *type, const char *body)
+{
+	return send_with(h, conn, status, type, body, NULL, NULL);
 }
 
 /* What tls_server_config's client_auth_type asks of the client. */
@@ -131,6 +211,8 @@ client_cert_ok(const web_config *w, struct MHD_Connection *conn)
 	const gnutls_datum_t *peers;
 	unsigned n = 0, status = 1;
 	bool given;
+	gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+					 (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
 
 	if (!w->tls || w->client_auth <= WEB_REQUEST_CLIENT_CERT)
 		return true;
@@ -143,24 +225,93 @@ client_cert_ok(const web_config *w, struct MHD_Connection *conn)
 		return w->client_auth == WEB_VERIFY_CLIENT_CERT_IF_GIVEN;
 	if (w->client_auth == WEB_REQUIRE_ANY_CLIENT_CERT)
 		return true;
-	return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0
+	/* verified against client_ca_file, and meant for clients: a
+	   certificate whose extended key usage lacks clientAuth (a server's,
+	   under the same CA) is refused, as the exporters and OpenSSL do */
+	return gnutls_certificate_verify_peers(ci->tls_session, &purpose, 1, &status) == 0
 	       && status == 0;
 }
 
-static bool
-password_ok(stats_http *h, struct MHD_Connection *conn)
+static void
+forget(char *secret, void (*release)(void *))
 {
-	char *pass = NULL;
-	char *user = MHD_basic_auth_get_username_password(conn, &pass);
-	bool ok = web_config_user_ok(h->web, user, pass);
-
-	if (pass != NULL) {
-		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		release(secret);
 	}
-	if (user != NULL)
-		MHD_free(user);
-	return ok;
+}
+
+/* On a checker thread: one bcrypt, then the connection goes on. */
+static void
+check_password(gpointer data, gpointer user_data)
+{
+	auth_job *job = data;
+	stats_http *h = user_data;
+
+	job->ok = !g_atomic_int_get(&h->checks_stopping)
+		  && web_auth_check(h->auth, job->user, job->password);
+	forget(job->password, g_free);
+	job->password = NULL;
+	g_atomic_int_set(&job->done, 1);
+	g_atomic_int_add(&h->checks_queued, -1);
+	MHD_resume_connection(job->conn);
+}
+
+typedef enum { AUTH_PASSED, AUTH_REFUSED, AUTH_PENDING, AUTH_BUSY } auth_state;
+
+/*
+ * Whether the request's password passed: at once if it passed recently,
+ * from its job once a checker is done, or AUTH_PENDING with the
+ * connection suspended and a job queued (the handler is called again
+ * when it is resumed).
+ */
+static auth_state
+password_state(stats_http *h, struct MHD_Connection *conn, void **con_cls)
+{
+	auth_job *job = *con_cls;
+	char *pass = NULL, *user;
+	bool cached;
+
+	if (job != NULL)
+		return job->ok ? AUTH_PASSED : AUTH_REFUSED;
+	user = MHD_basic_auth_get_username_password(conn, &pass);
+	cached = web_auth_cached(h->auth, user, pass);
+	if (!cached && g_atomic_int_add(&h->checks_queued, 1) >= HTTP_CHECKS_QUEUED) {
+		g_atomic_int_add(&h->checks_queued, -1);
+		forget(pass, MHD_free);
+		forget(user, MHD_free);
+		return AUTH_BUSY;
+	}
+	if (!cached) {
+		job = g_new0(auth_job, 1);
+		*job = (auth_job){h, conn, g_strdup(user != NULL ? user : ""),
+				  g_strdup(pass != NULL ? pass : ""), 0, false};
+		if (user == NULL || pass == NULL)
+			g_clear_pointer(&job->user, g_free);	/* no credentials */
+		*con_cls = job;
+		MHD_suspend_connection(conn);
+		g_thread_pool_push(h->checkers, job, NULL);
+	}
+	forget(pass, MHD_free);
+	forget(user, MHD_free);
+	return cached ? AUTH_PASSED : AUTH_PENDING;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	  enum MHD_RequestTerminationCode why)
+{
+	auth_job *job = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)why;
+	if (job == NULL)
+		return;
+	forget(job->password, g_free);
+	g_free(job->user);
+	g_free(job);
+	*con_cls = NULL;
 }
 
 static enum MHD_Result
@@ -190,7 +341,6 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
 	if (*upload_data_size != 0) {
 		*upload_data_size = 0;	/* no request bodies wanted */
 		return MHD_YES;
@@ -198,12 +348,22 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	if (h->web != NULL && !client_cert_ok(h->web, conn))
 		return send_text(h, conn, MHD_HTTP_FORBIDDEN, "text/plain",
 				 "a valid client certificate is required\n");
-	if (h->web != NULL && g_hash_table_size(h->web->users) > 0
-	    && !password_ok(h, conn))
-		return ask_password(h, conn);
+	if (h->auth != NULL) {
+		switch (password_state(h, conn, con_cls)) {
+		case AUTH_PASSED:
+			break;
+		case AUTH_PENDING:
+			return MHD_YES;
+		case AUTH_BUSY:
+			return send_text(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+					 "too many passwords being checked; try again\n");
+		case AUTH_REFUSED:
+			return ask_password(h, conn);
+		}
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return send_text(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-				 "only GET and HEAD\n");
+		return send_with(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+				 "only GET and HEAD\n", "Allow", "GET, HEAD");
 	if (strcmp(url, "/metrics") == 0) {
 		body = stats_prometheus_text(h->stats);
 		return send_text(h, conn, MHD_HTTP_OK,
@@ -222,8 +382,11 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		if (!report_html_many(&doc, &name, 1, true, page, NULL))
 			return send_text(h, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					 "text/plain", "cannot render the page\n");
-		return send_text(h, conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-				 page->str);
+		/* the page has inline CSS and SVG, a data: icon, no script */
+		return send_with(h, conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+				 page->str, "Content-Security-Policy",
+				 "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+				 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 	}
 	return send_text(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
 			 "esmtp-milter serves /, /metrics and /stats.json\n");
@@ -260,6 +423,50 @@ is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
+/*
+ * libmicrohttpd's messages, as lines of the daemon's log. A client can
+ * make it say something at will (a broken TLS handshake each), so at
+ * most HTTP_LOG_PER_MINUTE a minute are written, and the next line says
+ * how many were left out.
+ */
+#define HTTP_LOG_PER_MINUTE 20
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	static GMutex lock;
+	static gint64 minute;
+	static unsigned written, dropped;
+	gint64 now = g_get_monotonic_time() / (60 * G_USEC_PER_SEC);
+	unsigned left_out = 0;
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	g_mutex_lock(&lock);
+	if (now != minute) {
+		minute = now;
+		written = 0;
+	}
+	if (written >= HTTP_LOG_PER_MINUTE) {
+		dropped++;
+		g_mutex_unlock(&lock);
+		return;
+	}
+	written++;
+	left_out = dropped;
+	dropped = 0;
+	g_mutex_unlock(&lock);
+	if (left_out > 0)
+		log_msg(LOG_NOTICE, NULL, "statistics listener: %u more messages left out",
+			left_out);
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_msg(LOG_NOTICE, NULL, "statistics listener: %s", line);
+}
+
 /* The TLS options of a web configuration, or none, ending the array. */
 static struct MHD_OptionItem *
 tls_options(const web_config *w, struct MHD_OptionItem *o)
@@ -286,8 +493,8 @@ stats_http_start(const char *listen, stats *s, web_config *web,
 	struct addrinfo hints = {0}, *ai = NULL;
 	stats_http *h;
 	struct MHD_OptionItem tls[5];
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
-			 | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+			 | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int rc;
 
 	if (!split_listen(listen, &host, &port)) {
@@ -312,19 +519,29 @@ stats_http_start(const char *listen, stats *s, web_config *web,
 	g_mutex_init(&h->lock);
 	g_cond_init(&h->wake);
 	h->open = g_hash_table_new(NULL, NULL);
+	if (web != NULL && g_hash_table_size(web->users) > 0) {
+		h->auth = web_auth_new(web->users);
+		h->checkers = g_thread_pool_new(check_password, h, HTTP_CHECKERS, TRUE, NULL);
+	}
 	if (web != NULL && web->tls)
 		flags |= MHD_USE_TLS;
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
+				     /* first, so that every message reaches it */
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				     MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				     MHD_OPTION_CONNECTION_LIMIT, STATS_HTTP_CONNECTIONS_MAX,
 				     MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS,
 				     MHD_OPTION_NOTIFY_CONNECTION, notify, h,
+				     MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 				     MHD_OPTION_ARRAY, tls_options(web, tls),
 				     MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->daemon == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 			    "cannot listen on %s", listen);
+		if (h->checkers != NULL)
+			g_thread_pool_free(h->checkers, TRUE, TRUE);
+		web_auth_free(h->auth);
 		g_hash_table_destroy(h->open);
 		g_free(h);
 		return NULL;
@@ -343,7 +560,14 @@ stats_http_stop(stats_http *h)
 	g_cond_signal(&h->wake);
 	g_mutex_unlock(&h->lock);
 	g_thread_join(h->watchdog);
+	/* every suspended connection resumed (without bcrypt) before MHD
+	   stops: it must not stop with one suspended */
+	if (h->checkers != NULL) {
+		g_atomic_int_set(&h->checks_stopping, 1);
+		g_thread_pool_free(h->checkers, FALSE, TRUE);
+	}
 	MHD_stop_daemon(h->daemon);
+	web_auth_free(h->auth);
 	g_hash_table_destroy(h->open);
 	g_mutex_clear(&h->lock);
 	g_cond_clear(&h->wake);

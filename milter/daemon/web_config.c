@@ -330,33 +330,3 @@ web_config_free(web_config *c)
 	g_ptr_array_unref(c->headers);
 	g_free(c);
 }
-
-/* Equal, in a time that does not tell where they differ. */
-static bool
-same(const char *a, const char *b, size_t n)
-{
-	unsigned char d = 0;
-
-	for (size_t i = 0; i < n; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-bool
-web_config_user_ok(web_config *c, const char *user, const char *password)
-{
-	const char *hash = user != NULL ? g_hash_table_lookup(c->users, user) : NULL;
-	struct crypt_data *data;
-	const char *got;
-	bool ok;
-
-	if (hash == NULL || password == NULL)
-		return false;
-	data = g_new0(struct crypt_data, 1);
-	got = crypt_r(password, hash, data);
-	ok = got != NULL && got[0] == '$' && strlen(got) == strlen(hash)
-	     && same(got, hash, strlen(hash));
-	explicit_bzero(data, sizeof *data);
-	g_free(data);
-	return ok;
-}

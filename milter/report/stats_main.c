@@ -43,9 +43,12 @@ typedef struct {
 static char *
 shown_url(const char *url)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *out = NULL, *text = NULL;
 
+	if (strchr(url, '@') == NULL)
+		return g_strdup(url);	/* as given: no user information */
+	u = curl_url();
 	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK
 	    && curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK
 	    && curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK

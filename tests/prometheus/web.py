@@ -11,17 +11,30 @@ client's, and a client's from another CA), bcrypt hashes from crypt(3).
   another authority gets 403, the CA's client gets the metrics;
 - the real Prometheus scrapes over HTTPS with basic authentication (the
   target up, a counter read), and a job with a wrong password is down
-  with 401.
+  with 401;
+- esmtp-milter-stats as the fleet's HTTPS client (CA file, password
+  file, client certificate), never printing a secret;
+- as strict as the exporters: a certificate meant for servers only is no
+  client certificate; an unknown user costs the bcrypt a known one costs;
+  a flood of wrong passwords never keeps a scrape that passed before
+  waiting; a scrape behind 300 idle connections is answered within the
+  idle deadline; the page has a Content-Security-Policy, a 405 an Allow.
 
-usage: web.py DAEMON PROMETHEUS_DIR WORKDIR
+usage: web.py DAEMON PROMETHEUS_DIR WORKDIR REPORT_TOOL
 
 Every process started here is stopped by its own pid at the end.
 """
+import base64
+import http.client
 import json
 import os
 import shutil
+import socket
+import ssl
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import warnings
@@ -63,7 +76,8 @@ def make_certificates():
                 "-keyout", ca + ".key", "-out", ca + ".crt")
     for name, ca, ext in (("server", "ca", "subjectAltName=IP:127.0.0.1"),
                           ("client", "ca", "extendedKeyUsage=clientAuth"),
-                          ("stranger", "rogue", "extendedKeyUsage=clientAuth")):
+                          ("stranger", "rogue", "extendedKeyUsage=clientAuth"),
+                          ("serveronly", "ca", "extendedKeyUsage=serverAuth")):
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-subj", "/CN=" + name, "-keyout", name + ".key", "-out", name + ".csr")
         with open(os.path.join(WORK, name + ".ext"), "w") as f:
@@ -72,8 +86,26 @@ def make_certificates():
                 "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt")
 
 
-def bcrypt(password):
-    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 5))
+def bcrypt(password, cost=5):
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << cost))
+
+
+def get(port, user=None, password=None, path="/metrics", method="GET", timeout=20):
+    """One HTTPS request on a connection of its own: status, headers, seconds."""
+    ctx = ssl.create_default_context(cafile=os.path.join(WORK, "ca.crt"))
+    start = time.monotonic()
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
+    headers = {}
+    if user is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(
+            ("%s:%s" % (user, password)).encode()).decode()
+    try:
+        c.request(method, path, headers=headers)
+        r = c.getresponse()
+        r.read()
+        return r.status, dict(r.getheaders()), time.monotonic() - start
+    finally:
+        c.close()
 
 
 def write(name, text):
@@ -172,7 +204,121 @@ def main():
             code, out = curl(verify_port, "--cert", os.path.join(WORK, "client.crt"),
                              "--key", os.path.join(WORK, "client.key"))
             assert code == 200 and "esmtp_milter_transactions_total 1" in out, (code, out[:300])
-        check("a client certificate required, and verified, when the file says so", client_certs)
+            # the CA's, but for servers only (extendedKeyUsage serverAuth)
+            code, out = curl(verify_port, "--cert", os.path.join(WORK, "serveronly.crt"),
+                             "--key", os.path.join(WORK, "serveronly.key"))
+            assert code in (0, 403), "a server's certificate opened the endpoint: %d" % code
+        check("a client certificate required, and verified, when the file says so; "
+              "a certificate meant for servers only is none", client_certs)
+
+        # cost 10, as htpasswd -B makes them
+        slow_port = daemon("slow", write("slow.yml", tls + "basic_auth_users:\n  prometheus: %s\n"
+                                         % bcrypt("s3cret pass", 10)))
+
+        def unknown_users_cost_the_same():
+            get(slow_port, "prometheus", "s3cret pass")
+            known = [get(slow_port, "prometheus", "wrong%d" % i)[2] for i in range(7)]
+            unknown = [get(slow_port, "nobody%d" % i, "wrong")[2] for i in range(7)]
+            assert all(get(slow_port, "nobody", "x")[0] == 401 for _ in range(2))
+            k, u = statistics.median(known), statistics.median(unknown)
+            print("figure: a wrong password for a known user %.1f ms, for an unknown one %.1f ms"
+                  % (k * 1000, u * 1000), flush=True)
+            assert u > 0.5 * k, "unknown users answered faster: %.1f against %.1f ms" % (
+                u * 1000, k * 1000)
+        check("an unknown user costs the bcrypt a known one costs", unknown_users_cost_the_same)
+
+        def flood_of_wrong_passwords():
+            status, _, _ = get(slow_port, "prometheus", "s3cret pass")
+            assert status == 200, status
+            stop = threading.Event()
+
+            def attacker(i):
+                while not stop.is_set():
+                    try:
+                        get(slow_port, "prometheus", "guess%d" % i, timeout=30)
+                    except (OSError, http.client.HTTPException):
+                        time.sleep(0.05)
+            threads = [threading.Thread(target=attacker, args=(i,)) for i in range(150)]
+            for t in threads:
+                t.start()
+            try:
+                time.sleep(2)
+                waits = []
+                for _ in range(5):
+                    status, _, took = get(slow_port, "prometheus", "s3cret pass")
+                    assert status == 200, status
+                    waits.append(took)
+                    time.sleep(0.3)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join()
+            print("figure: scrapes beside 150 connections sending wrong passwords: %s s"
+                  % ", ".join("%.2f" % w for w in waits), flush=True)
+            assert max(waits) < 2, "a scrape waited %.1f s" % max(waits)
+        check("a flood of wrong passwords never keeps a scrape that passed before waiting",
+              flood_of_wrong_passwords)
+
+        def idle_connections():
+            stop = threading.Event()
+            held = []
+
+            def hold():
+                # 300 connections that say nothing, reopened when closed
+                socks = []
+                while not stop.is_set():
+                    while len(socks) < 300 and not stop.is_set():
+                        try:
+                            socks.append(socket.create_connection(("127.0.0.1", auth_port), 5))
+                        except OSError:
+                            time.sleep(0.01)
+                    for s in list(socks):
+                        s.setblocking(False)
+                        try:
+                            if s.recv(1) == b"":
+                                raise OSError
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            pass
+                        socks.remove(s)
+                        s.close()
+                    time.sleep(0.05)
+                held.extend(socks)
+            t = threading.Thread(target=hold)
+            t.start()
+            try:
+                # the first right behind the idle ones, whose deadline is
+                # 5 s away: without shedding it waits for that deadline
+                time.sleep(0.5)
+                waits = []
+                for _ in range(5):
+                    status, _, took = get(auth_port, "prometheus", "s3cret pass")
+                    assert status == 200, status
+                    waits.append(took)
+                    time.sleep(1)
+            finally:
+                stop.set()
+                t.join()
+                for s in held:
+                    s.close()
+            print("figure: scrapes behind 300 idle connections: %s s"
+                  % ", ".join("%.2f" % w for w in waits), flush=True)
+            # the idle deadline is 5 s; shedding under pressure frees a
+            # slot within about 1.5 s
+            assert max(waits) < 3, "a scrape waited %.1f s for idle connections" % max(waits)
+        check("a scrape behind 300 idle connections is answered within the idle deadline",
+              idle_connections)
+
+        def page_headers():
+            status, headers, _ = get(auth_port, "prometheus", "s3cret pass", path="/")
+            assert status == 200, status
+            csp = headers.get("Content-Security-Policy", "")
+            assert "default-src 'none'" in csp and "script-src" not in csp, headers
+            status, headers, _ = get(auth_port, "prometheus", "s3cret pass", method="POST")
+            assert status == 405 and headers.get("Allow") == "GET, HEAD", (status, headers)
+        check("the page carries a Content-Security-Policy; a 405 says what is allowed",
+              page_headers)
 
         password_file = write("password", "s3cret pass\n")
         wrong_file = write("wrong-password", "guessed-wrong\n")
