@@ -44,6 +44,23 @@ text(GString *out, const char *s)
 	g_string_append(out, e);
 }
 
+/* A label as a tooltip or attribute shows it: the text report's column
+   padding ("size_limit             reject") squeezed to one space */
+static void
+label(GString *out, const char *s)
+{
+	g_autofree char *squeezed = g_strdup(s);
+	char *w = squeezed;
+
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p != ' ' || (w > squeezed && w[-1] != ' '))
+			*w++ = *p;
+	while (w > squeezed && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	text(out, squeezed);
+}
+
 /* "1.2k" for people, the exact count for the tests and tooltips */
 static void
 count_cell(GString *out, uint64_t n)
@@ -78,13 +95,13 @@ bar_chart(GString *out, const char *title, const GArray *rows, bool warn)
 
 		report_human_count(rw->count, hc, sizeof hc);
 		g_string_append_printf(out, "<text x=\"0\" y=\"%u\">", y + 13);
-		text(out, rw->label);
+		label(out, rw->label);
 		g_string_append_printf(out, "</text><rect class=\"bar%s\" x=\"180\" y=\"%u\" "
 				       "width=\"%u\" height=\"14\" data-count=\"%" G_GUINT64_FORMAT
 				       "\" data-label=\"", warn ? " warn" : "", y, w, rw->count);
-		text(out, rw->label);
+		label(out, rw->label);
 		g_string_append(out, "\"><title>");
-		text(out, rw->label);
+		label(out, rw->label);
 		g_string_append_printf(out, ": %" G_GUINT64_FORMAT "</title></rect>"
 				       "<text x=\"%u\" y=\"%u\">%s</text>", rw->count,
 				       180 + w + 6, y + 13, hc);
@@ -101,7 +118,7 @@ rows_table(GString *out, const GArray *rows)
 		const row *rw = &g_array_index(rows, row, i);
 
 		g_string_append(out, "<tr><td>");
-		text(out, rw->label);
+		label(out, rw->label);
 		g_string_append(out, "</td>");
 		count_cell(out, rw->count);
 		if (rw->percent >= 0)
@@ -113,11 +130,46 @@ rows_table(GString *out, const GArray *rows)
 	g_string_append(out, "</tbody></table>");
 }
 
+/*
+ * One row per MTA address: its sessions, HELO sessions (and their share
+ * of its sessions), transactions and violations, each a column of its
+ * own rather than bars on one scale.
+ */
 static void
-html_section(GString *out, const section *s)
+html_mtas(GString *out, const report *r)
+{
+	stats_mta_entry e[STATS_MTA_MAX];
+	unsigned n = stats_mta_snapshot((stats_mtas *)&r->counters.mtas, e);
+
+	g_string_append(out, "<section id=\"mtas\"><h2>By MTA address</h2><table><thead><tr>"
+			"<th>MTA address</th><th class=\"num\">sessions</th>"
+			"<th class=\"num\">HELO sessions</th><th class=\"num\">share of its sessions</th>"
+			"<th class=\"num\">transactions</th><th class=\"num\">violations</th>"
+			"</tr></thead><tbody>");
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append(out, "<tr><td>");
+		text(out, e[i].name);
+		g_string_append(out, "</td>");
+		count_cell(out, e[i].connections);
+		count_cell(out, e[i].greetings[GREETING_HELO]);
+		g_string_append_printf(out, "<td class=\"share\">%.1f%%</td>",
+				       report_share(e[i].greetings[GREETING_HELO], e[i].connections));
+		count_cell(out, e[i].transactions);
+		count_cell(out, e[i].violations);
+		g_string_append(out, "</tr>");
+	}
+	g_string_append(out, "</tbody></table></section>");
+}
+
+static void
+html_section(GString *out, const report *r, const section *s)
 {
 	uint64_t total = 0;
 
+	if (strcmp(s->key, "mtas") == 0) {
+		html_mtas(out, r);
+		return;
+	}
 	for (guint i = 0; i < s->rows->len; i++)
 		total += g_array_index(s->rows, row, i).count;
 	g_string_append_printf(out, "<section id=\"%s\"><h2>", s->key);
@@ -233,6 +285,23 @@ html_instances(GString *out, JsonNode *const *docs, const char *const *names,
 	g_string_append(out, "</tbody></table></section>");
 }
 
+/* Whose figures these are and when they were taken. */
+static void
+html_origin(GString *out, const report *r, bool served)
+{
+	g_autoptr(GDateTime) at = r->time > 0 ? g_date_time_new_from_unix_utc(r->time) : NULL;
+	g_autofree char *when = at != NULL ? g_date_time_format(at, "%Y-%m-%d %H:%M:%S UTC") : NULL;
+	g_autofree char *iso = at != NULL ? g_date_time_format(at, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+	g_string_append(out, served ? "esmtp-milter " ESMTP_MILTER_VERSION " on "
+				    : "esmtp-milter-stats " ESMTP_MILTER_VERSION " on ");
+	text(out, g_get_host_name());
+	if (when != NULL)
+		g_string_append_printf(out, ", snapshot of <time datetime=\"%s\">%s</time>",
+				       iso, when);
+	g_string_append(out, ". ");
+}
+
 bool
 report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 		 bool served, GString *out, GError **error)
@@ -252,6 +321,7 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 		g_string_append(out, "<nav><a href=\"/metrics\">/metrics</a>"
 				"<a href=\"/stats.json\">/stats.json</a></nav>");
 	g_string_append(out, "<p class=\"meta\">");
+	html_origin(out, &r, served);
 	if (ndocs > 1)
 		g_string_append_printf(out, "%zu instances merged. ", ndocs);
 	if (r.start_time > 0 && r.time >= r.start_time) {
@@ -271,7 +341,7 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 	if (ndocs > 1)
 		html_instances(out, docs, names, ndocs);
 	for (guint i = 0; i < r.sections->len; i++)
-		html_section(out, g_ptr_array_index(r.sections, i));
+		html_section(out, &r, g_ptr_array_index(r.sections, i));
 	html_readiness(out, &r);
 	html_top(out, &r, "top-transactions", "Top clients by transactions",
 		 r.top_transactions, r.n_top_transactions);

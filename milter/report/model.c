@@ -236,10 +236,17 @@ report_build(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	s = new_section(r, "BODY (share of transactions)", "body_types");
 	add_family(r, s->rows, "body_types", 0, NULL, false, r->transactions);
 
-	s = new_section(r, "SIZE honesty (actual / declared size; an exact SIZE is 1)", "size_honesty");
+	s = new_section(r, "SIZE declared (share of transactions)", "size_declared");
 	declared = counter(r, "size_declared", 1, 0);
 	report_add_row(s->rows, "transactions declaring SIZE", declared,
 		report_share(declared, r->transactions));
+	report_add_row(s->rows, "transactions without SIZE", counter(r, "size_declared", 0, 0),
+		report_share(counter(r, "size_declared", 0, 0), r->transactions));
+
+	/* the ratio is known only for a message that arrived whole: a
+	   transaction refused or aborted before its end is not measured */
+	s = new_section(r, "SIZE honesty (actual / declared; share of the messages that "
+			"arrived whole; an exact SIZE is 1)", "size_honesty");
 	ratio = &r->counters.size_ratio;
 	for (unsigned i = 0; i <= ratio->nbounds; i++) {
 		char label[64];
@@ -249,7 +256,7 @@ report_build(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 			report_share(n, stats_get(&ratio->count)));
 	}
 
-	s = new_section(r, "Violations by rule and action", "violations");
+	s = new_section(r, "Violations by rule and action (share of transactions)", "violations");
 	for (unsigned rule = 0; rule < RULE_COUNT; rule++) {
 		char prefix[32];
 

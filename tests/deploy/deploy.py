@@ -258,23 +258,43 @@ def start_as_unit(unit, root, logfile):
 
 
 def check_detach(top):
-    """The README's removal step 1, its postconf lines as they are written:
-    the daemon is out of every list step 5 put it in, and nothing else
-    left those lists."""
+    """The README's removal step 1, its lines run as they are written, with
+    a shared filter host's inet and inet6 entries beside the unix ones:
+    the daemon is out of every list step 5 put it in, and every other entry
+    of those lists is still there."""
     with open(os.path.join(top, "README")) as f:
         text = f.read()
     step = text[text.index("Removing it, in this order"):text.index("  2. Stop it:")]
-    lines = [l.strip() for l in step.splitlines() if l.strip().startswith("postconf -e")]
-    for line in lines:
-        subprocess.run(["sh", "-c", line], check=True)
+    script = "\n".join(l[9:] for l in step.splitlines() if l.startswith(" " * 9))
 
     def value(name):
         return subprocess.run(["postconf", "-hx", name], capture_output=True, text=True,
                               check=True).stdout.strip()
-    left = {n: value(n) for n in ("smtpd_milters", "smtpd_recipient_restrictions",
-                                  "smtpd_end_of_data_restrictions")}
-    check("README removal step 1 detaches the milter and the policy service",
-          len(lines) == 3 and not any("esmtp-milter" in v for v in left.values()), repr(left))
+    lists = ("smtpd_milters", "smtpd_recipient_restrictions", "smtpd_end_of_data_restrictions")
+    # a shared filter host's entries too, in both families, and one site's own
+    for name, extra in (("smtpd_milters", "inet:192.0.2.10:10025 inet:[2001:db8::10]:10025"),
+                        ("smtpd_recipient_restrictions",
+                         "check_policy_service inet:192.0.2.10:10026, "
+                         "check_client_access hash:/etc/postfix/client_access"),
+                        ("smtpd_end_of_data_restrictions",
+                         "check_policy_service inet:192.0.2.10:10026")):
+        subprocess.run(["postconf", "-e", "%s = %s, %s" % (name, value(name), extra)], check=True)
+    before = {n: value(n) for n in lists}
+    # the README's last three lines name one address: run them for the
+    # inet6 one as well, as a site with both would
+    script += "\ndrop smtpd_milters 'inet:[2001:db8::10]:10025'\n"
+    subprocess.run(["sh", "-ec", script.replace("postfix reload", "true")], check=True)
+    left = {n: value(n) for n in lists}
+
+    def words(v):
+        return v.replace(",", " ").split()
+    kept = all(w in words(left[n]) for n in lists for w in words(before[n])
+               if "esmtp-milter" not in w and "192.0.2.10" not in w and "2001:db8::10" not in w
+               and w != "check_policy_service")
+    check("README removal step 1 detaches the milter and the policy service, unix, inet "
+          "and inet6 entries alike, and keeps every other entry",
+          kept and not any("esmtp-milter" in v or "192.0.2.10" in v or "2001:db8::10" in v
+                           for v in left.values()), repr((before, left)))
 
 
 def check_chroot_step_without_postfix(unit):

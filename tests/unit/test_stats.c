@@ -340,6 +340,38 @@ START_TEST(test_report_mtas)
 }
 END_TEST
 
+/* The page: a table row per MTA, each figure in its own column. */
+START_TEST(test_page_mtas)
+{
+	static const char *const name = "x";
+	g_autoptr(GString) page = g_string_new(NULL);
+	g_autoptr(JsonNode) doc = NULL;
+	const char *mtas;
+
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.10:25",
+		.connections = 4, .greetings = {[GREETING_HELO] = 1, [GREETING_EHLO] = 3},
+		.transactions = 5, .violations = 2});
+	stats_mta_add(&st.mtas, &(stats_mta_entry){.name = "192.0.2.11:25",
+		.connections = 2, .greetings = {[GREETING_EHLO] = 2}, .transactions = 7});
+	stats_add(&st.violations[RULE_SIZE_LIMIT][ACTION_REJECT], 3);
+	doc = stats_to_json(&st);
+	ck_assert(report_html_many(&doc, &name, 1, true, page, NULL));
+	mtas = strstr(page->str, "<section id=\"mtas\">");
+	ck_assert_ptr_nonnull(mtas);
+	ck_assert_ptr_nonnull(strstr(mtas, "<tr><td>192.0.2.10:25</td><td class=\"count\" "
+				     "data-count=\"4\">4</td><td class=\"count\" data-count=\"1\">1</td>"
+				     "<td class=\"share\">25.0%</td><td class=\"count\" data-count=\"5\">5</td>"
+				     "<td class=\"count\" data-count=\"2\">2</td></tr>"));
+	ck_assert_ptr_null(strstr(mtas, "<svg"));
+	/* whose figures and when: the version and the snapshot's time */
+	ck_assert_ptr_nonnull(strstr(page->str, "esmtp-milter " ESMTP_MILTER_VERSION " on "));
+	ck_assert_ptr_nonnull(strstr(page->str, ", snapshot of <time datetime=\""));
+	/* no label carries the text report's column padding */
+	ck_assert_ptr_nonnull(strstr(page->str, "data-label=\"size_limit reject\""));
+	ck_assert_ptr_null(strstr(page->str, "  "));
+}
+END_TEST
+
 START_TEST(test_prometheus_escaping)
 {
 	g_autofree char *text = NULL;
@@ -491,6 +523,7 @@ stats_suite(void)
 	tcase_add_test(tc, test_label_escape);
 	tcase_add_test(tc, test_old_profile_greeting);
 	tcase_add_test(tc, test_report_mtas);
+	tcase_add_test(tc, test_page_mtas);
 	tcase_add_test(tc, test_mta_session);
 	tcase_add_test(tc, test_report_instances);
 	tcase_add_test(tc, test_human_units);
