@@ -297,6 +297,50 @@ def check_detach(top):
                            for v in left.values()), repr((before, left)))
 
 
+def check_web_key(top, root):
+    """The README's certificate and key for web_config, made with its own
+    commands: the daemon's user (the unit's User=) reads them, as
+    esmtp-milter -n run as that user says; a key left to root alone is
+    refused, which is why the README says to give it the daemon's group."""
+    with open(os.path.join(top, "README")) as f:
+        text = f.read()
+    part = text[text.index("Making the files, with Debian's openssl"):
+                text.index("(a certificate from your own CA")]
+    script, cont = [], ""
+    for line in part.splitlines():
+        if not line.startswith("  ") or line.strip().startswith("htpasswd"):
+            continue
+        line = line.split("#")[0].rstrip() if not line.strip().startswith("#") else ""
+        if line.endswith("\\"):
+            cont += line[:-1] + " "
+            continue
+        if line.strip():
+            script.append(cont + line.strip())
+        cont = ""
+    shutil.rmtree("/etc/esmtp-milter", ignore_errors=True)
+    subprocess.run(["sh", "-ec", "\n".join(script)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open("/etc/esmtp-milter/web.yml", "w") as f:
+        f.write("tls_server_config:\n  cert_file: web.crt\n  key_file: web.key\n")
+    conf = "/etc/esmtp-milter/test.conf"
+    with open(conf, "w") as f:
+        f.write("[stats]\nlisten = 127.0.0.1:9464\nweb_config = /etc/esmtp-milter/web.yml\n")
+    daemon = os.path.join(root, "usr/sbin/esmtp-milter")
+
+    def as_daemon_user():
+        return subprocess.run(["runuser", "-u", "esmtp-milter", "--", daemon, "-n", "-c", conf],
+                              capture_output=True, text=True)
+    ok = as_daemon_user()
+    os.chmod("/etc/esmtp-milter/web.key", 0o600)
+    os.chown("/etc/esmtp-milter/web.key", 0, 0)
+    refused = as_daemon_user()
+    shutil.rmtree("/etc/esmtp-milter", ignore_errors=True)
+    check("README's web_config key, group esmtp-milter 0640, is read by the daemon's user; "
+          "a key for root alone is refused",
+          len(script) >= 4 and ok.returncode == 0 and refused.returncode == 78
+          and "key_file" in refused.stderr, repr((script, ok.stderr, refused.stderr)))
+
+
 def check_chroot_step_without_postfix(unit):
     """Postfix removed but its spool directory left (as apt remove does):
     the unit's root ExecStartPre lines make no socket directory there.
@@ -486,6 +530,7 @@ def inner(top, work):
           not os.path.exists(SOCKET) and not os.path.exists(POLICY_SOCKET))
     check_chroot_step_without_postfix(unit)
     check_detach(top)
+    check_web_key(top, root)
     return None, master, rsyslog
 
 
