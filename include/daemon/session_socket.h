@@ -57,4 +57,18 @@ void session_socket_close_after_reply(void);
    (a reply that could not be written leaves no shutdown behind). */
 void session_socket_session_end(void);
 
+/*
+ * Whether the TCP tuning reaches the sessions: a callback calls
+ * session_socket_check_reply(), and the reply libmilter then writes on
+ * its thread is looked at. session_socket_seen() has SEEN_MARKED once
+ * such a reply went out on a descriptor accept() marked (the options are
+ * applied), SEEN_UNMARKED once one went out on a TCP socket accept()
+ * never saw (a libmilter that duplicates the accepted descriptor, or
+ * accepts through another call: the options are not applied and the MTA
+ * waits for delayed acknowledgements). milter.c logs each once.
+ */
+enum { SESSION_SOCKET_SEEN_MARKED = 1, SESSION_SOCKET_SEEN_UNMARKED = 2 };
+void session_socket_check_reply(void);
+unsigned session_socket_seen(void);
+
 #endif

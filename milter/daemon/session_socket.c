@@ -41,10 +41,13 @@
 typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
 typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
 
+static _Atomic unsigned seen;	/* SESSION_SOCKET_SEEN_* */
 static _Atomic uint64_t *marks;
 static size_t nmarks;		/* descriptors the bitmap covers */
 /* set by a callback, taken by the writev() of its reply, on one thread */
 static _Thread_local bool close_after_reply;
+/* set by a callback, taken by the writev() of its reply: look at it */
+static _Thread_local bool check_reply;
 
 int accept(int fd, struct sockaddr *addr, socklen_t *len);
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt);
@@ -77,15 +80,18 @@ void
 session_socket_session_end(void)
 {
 	close_after_reply = false;
+	check_reply = false;
 }
 
 static void
 mark(int fd, bool on)
 {
-	uint64_t bit = (uint64_t)1 << (fd % 64);
+	uint64_t bit;
 
+	/* checked first: a negative fd would shift by a negative count */
 	if (fd < 0 || (size_t)fd >= nmarks)
 		return;
+	bit = (uint64_t)1 << (fd % 64);
 	if (on)
 		atomic_fetch_or_explicit(&marks[fd / 64], bit, memory_order_relaxed);
 	else
@@ -161,9 +167,35 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 		errno = saved;
 		return n;
 	}
+	if (n <= 0 || marks == NULL)
+		return n;
 	/* a reply is out: acknowledge what the MTA sends next at once */
-	if (TCP_QUICKACK_OR_NONE != 0 && n > 0 && marked(fd)
+	if (marked(fd) && TCP_QUICKACK_OR_NONE != 0
 	    && !set_option(fd, TCP_QUICKACK_OR_NONE))
 		mark(fd, false);
+	if (check_reply) {
+		int saved = errno, domain = 0;
+		socklen_t dlen = sizeof domain;
+
+		check_reply = false;
+		if (marked(fd))
+			atomic_fetch_or(&seen, SESSION_SOCKET_SEEN_MARKED);
+		else if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0
+			 && (domain == AF_INET || domain == AF_INET6))
+			atomic_fetch_or(&seen, SESSION_SOCKET_SEEN_UNMARKED);
+		errno = saved;
+	}
 	return n;
+}
+
+void
+session_socket_check_reply(void)
+{
+	check_reply = true;
+}
+
+unsigned
+session_socket_seen(void)
+{
+	return atomic_load(&seen);
 }

@@ -62,6 +62,15 @@ def run_transport(work, kind, transport, passed, failed):
     finally:
         mta.stop()
         d.stop()
+
+    def options_applied():
+        # the daemon's own record: the replies went out on the descriptors
+        # its accept() marked (a libmilter that duplicated them would not)
+        log = d.log()
+        assert "TCP_NODELAY and TCP_QUICKACK applied" in log, log[-2000:]
+        assert "accept() never returned" not in log, log[-2000:]
+    e2e.run_case("%s %s: the TCP options reach the sessions libmilter accepts"
+                 % (kind, transport), options_applied, passed, failed)
     e2e.check_sanitizers("%s %s" % (kind, transport), d.log(), failed)
 
 

@@ -2,8 +2,9 @@
 """The milter over TCP: offered every "no reply" flag (SMFIP_NR_*), the
 daemon takes some on its unix socket and none on an inet or inet6 socket,
 where an unanswered packet would make the MTA wait for a delayed
-acknowledgement; and a whole session over TCP gets a reply at every
-stage.
+acknowledgement; a whole session over TCP gets a reply at every stage;
+and the daemon's socket options reach the sessions libmilter accepts (its
+own record: the replies go out on descriptors its accept() marked).
 
 usage: tcp.py SOCKET LOG CONFIG PID (run.sh's daemon, on a unix socket,
 gives the binary; the TCP daemons are this script's own)
@@ -84,6 +85,20 @@ def main():
                 print("ok: %s: no no-reply flag taken" % (spec % port))
             whole_session((host, port))
             print("ok: %s: every stage answered" % (spec % port))
+            # the daemon's record of its socket options: the connect
+            # reply went out on a descriptor its accept() marked (told at
+            # the next session's connect)
+            whole_session((host, port))
+            with open(log.name, errors="replace") as f:
+                text = f.read()
+            if "TCP_NODELAY and TCP_QUICKACK applied" not in text \
+                    or "accept() never returned" in text:
+                print("FAIL: %s: the TCP options did not reach libmilter's sessions"
+                      % (spec % port))
+                failures += 1
+            else:
+                print("ok: %s: TCP_NODELAY and TCP_QUICKACK applied to the sessions"
+                      % (spec % port))
         except Exception as e:  # noqa: BLE001 - report and go on
             print("FAIL: %s: %r" % (spec % port, e))
             failures += 1
