@@ -88,7 +88,8 @@ SAN_UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/san/%.o) \
 LAYER_CFLAGS = $(TEST_CFLAGS)
 $(BUILD)/milter/core/%.o $(BUILD)/san/milter/core/%.o \
   $(BUILD)/tsan/milter/core/%.o $(BUILD)/fuzz/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
-$(BUILD)/milter/daemon/%.o $(BUILD)/san/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
+$(BUILD)/milter/daemon/%.o $(BUILD)/san/milter/daemon/%.o \
+  $(BUILD)/fuzz/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
 $(BUILD)/milter/report/%.o $(BUILD)/san/milter/report/%.o \
   $(BUILD)/fuzz/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
 
@@ -267,22 +268,26 @@ tsan-tests: $(BUILD)/tsan/stress
 # build/fuzz, stop an input after FUZZ_TIMEOUT seconds (a hang is a
 # finding, not a wait for libFuzzer's default 20 minutes), and print the
 # path of any input that crashed, leaked or hung.
-FUZZ_TARGETS := session config policy stats statsjson
+FUZZ_TARGETS := session config policy stats statsjson webconfig
 FUZZ_RUNS ?= 10000000
 FUZZ_SECONDS ?= 30
 FUZZ_TIMEOUT := 5
 
 # stats: the statistics' round trip, shared with the unit tests;
 # statsjson: the JSON reader, as the daemon and the report tool use it
-# (the report's renderers included)
+# (the report's renderers included); webconfig: [stats] web_config's
+# reader, from the daemon's layer, with libyaml, GnuTLS and libcrypt
 $(BUILD)/san/fuzz_stats: $(BUILD)/san/tests/fuzz/stats_roundtrip.o
 $(BUILD)/fuzz/fuzz_stats: $(BUILD)/fuzz/tests/fuzz/stats_roundtrip.o
 $(BUILD)/san/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/san/%.o)
 $(BUILD)/fuzz/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+$(BUILD)/san/fuzz_webconfig: $(BUILD)/san/milter/daemon/web_config.o
+$(BUILD)/fuzz/fuzz_webconfig: $(BUILD)/fuzz/milter/daemon/web_config.o
+FUZZ_LIBS = $(UNIT_LIBS) $(call pc_libs,yaml-0.1 gnutls libcrypt)
 
 $(BUILD)/san/fuzz_%: $(BUILD)/san/tests/fuzz/fuzz_%.o \
     $(BUILD)/san/tests/fuzz/replay.o $(SAN_CORE_LIB)
-	$(CC) $(SAN_FLAGS) -pthread -o $@ $(filter %.o,$^) $(filter %.a,$^) $(UNIT_LIBS)
+	$(CC) $(SAN_FLAGS) -pthread -o $@ $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LIBS)
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
@@ -292,7 +297,7 @@ fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/san/fuzz_%)
 	done
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/libcore.a
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(UNIT_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(FUZZ_LIBS)
 
 # $(1): the libFuzzer option that ends each target's run
 define run_fuzzers
