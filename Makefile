@@ -147,7 +147,7 @@ define need_debs
 	fi
 endef
 
-.PHONY: all deps deps-check check unit unit-san milter-tests cli-tests page-tests \
+.PHONY: help all deps deps-check check unit unit-san milter-tests cli-tests page-tests \
         install-tests stats-tests e2e-tests deploy-tests fuzz-replay fuzz-run fuzz run \
         tsan-tests prometheus-tests deb deb-tests \
         demo bench mutants mutants-check layering doc-tests check-other-release \
@@ -156,6 +156,21 @@ endef
 all:
 	$(call need_pc,$(sort $(DAEMON_PKGS) $(REPORT_PKGS)))
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats
+
+# The targets a developer uses, the fast ones first.
+help:
+	@echo "make                  build esmtp-milter and esmtp-milter-stats"
+	@echo "make unit             the unit tests (Check), seconds"
+	@echo "make unit-san         the same under AddressSanitizer and UBSan"
+	@echo "make milter-tests     the protocol scripts (miltertest, raw milter)"
+	@echo "make cli-tests        the command line; stats-tests, page-tests, prometheus-tests"
+	@echo "make layering doc-tests mutants-check   structure, docs and the mutant list"
+	@echo "make e2e-tests        real Postfix and Sendmail (root); deploy-tests, deb-tests"
+	@echo "make check            everything above, installing what it needs (root)"
+	@echo "make check-other-release   make check in a fresh root of the other Debian release"
+	@echo "make run              build and run in the foreground on the defaults"
+	@echo "make fuzz | bench | mutants | demo   the long runs"
+	@echo "make install | uninstall | deb | clean"
 
 deps:
 	$(call need_debs,$(BUILD_DEBS))

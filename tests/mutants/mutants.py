@@ -2,7 +2,8 @@
 """make mutants: applies each mutant of tests/mutants/mutants.txt, one at a
 time, to a scratch copy of the tree, rebuilds, and runs the suites in
 order of cost (unit, the protocol scripts in parallel, the command
-line) until one fails. A mutant that no suite catches has survived: a
+line; then, for the mutants of the files they cover, the statistics,
+the page in Chromium and the HTTPS endpoint) until one fails. A mutant that no suite catches has survived: a
 behaviour no test pins down. Prints each mutant's result and the kill
 rate; exits 1 when a mutant not marked equivalent survived.
 
@@ -82,8 +83,11 @@ def sh(cmd, timeout=SUITE_TIMEOUT):
         return False, "timed out after %d s" % timeout
 
 
+PY = "/usr/bin/python3"
+
+
 def build():
-    return sh(["make", "-s", "esmtp-milter", "build/check_unit"])
+    return sh(["make", "-s", "esmtp-milter", "esmtp-milter-stats", "build/check_unit"])
 
 
 def unit():
@@ -119,7 +123,36 @@ def cli():
     return sh(["tests/cli.sh", "./esmtp-milter"])
 
 
-SUITES = [("unit", unit), ("protocol", protocol), ("cli", cli)]
+def stats():
+    return sh([PY, "tests/stats/stats_test.py", "./esmtp-milter", "./esmtp-milter-stats",
+               "build/mutants-stats"])
+
+
+def page():
+    return sh([PY, "tests/stats/page_test.py", "./esmtp-milter", "./esmtp-milter-stats",
+               "build/mutants-page/w", os.path.join(SCRATCH, "build/mutants-page.png")])
+
+
+def web():
+    return sh(["sh", "-c", "sh tests/prometheus/prometheus-setup.sh build/prometheus >/dev/null"
+               " && %s tests/prometheus/web.py ./esmtp-milter build/prometheus "
+               "build/mutants-web ./esmtp-milter-stats" % PY])
+
+
+# every mutant meets the first three; the others, slower, only the
+# mutants of the files they cover (None: every file)
+SUITES = [("unit", unit, None), ("protocol", protocol, None), ("cli", cli, None),
+          ("stats", stats, ("milter/core/stats", "milter/core/utf8_text.c",
+                            "milter/daemon/stats_", "milter/daemon/housekeeping.c",
+                            "milter/report/")),
+          ("page", page, ("milter/report/", "milter/daemon/stats_http.c")),
+          ("web", web, ("milter/daemon/stats_http.c", "milter/daemon/web_",
+                        "milter/report/stats_main.c"))]
+
+
+def suites_for(m):
+    return [(name, fn) for name, fn, files in SUITES
+            if files is None or m is None or m["file"].startswith(files)]
 
 
 def stale(m, root):
@@ -160,11 +193,15 @@ def main():
     ok, out = build()
     if not ok:
         sys.exit("the unmutated tree does not build:\n" + out)
-    for name, suite in SUITES:
+    needed = {name for m in mutants for name, _ in suites_for(m)}
+    for name, suite in suites_for(None):
+        if name not in needed:
+            continue
         ok, out = suite()
         if not ok:
             sys.exit("the unmutated tree fails the %s suite:\n%s" % (name, out[-3000:]))
-    print("baseline: builds and passes unit, protocol and cli (%.0f s)" % (time.time() - start))
+    print("baseline: builds and passes %s (%.0f s)" % (
+        ", ".join(n for n, _ in suites_for(None) if n in needed), time.time() - start))
 
     killed = survived = equivalent = 0
     survivors = []
@@ -189,7 +226,7 @@ def main():
                 stillborn.append("mutants.txt:%d: does not build:\n%s" % (m["line"], out[-1500:]))
                 print("DOES NOT BUILD           %s" % label, flush=True)
                 continue
-            for name, suite in SUITES:
+            for name, suite in suites_for(m):
                 ok, _ = suite()
                 if not ok:
                     by = name
