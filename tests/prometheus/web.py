@@ -25,6 +25,7 @@ usage: web.py DAEMON PROMETHEUS_DIR WORKDIR REPORT_TOOL
 Every process started here is stopped by its own pid at the end.
 """
 import base64
+import ctypes
 import http.client
 import json
 import os
@@ -37,11 +38,6 @@ import sys
 import threading
 import time
 import urllib.request
-import warnings
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import crypt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -86,8 +82,18 @@ def make_certificates():
                 "-CAcreateserial", "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt")
 
 
+# bcrypt hashes from the system's libcrypt, as the daemon checks them
+# (Python 3.13, Debian 13's, has no crypt module any more)
+LIBCRYPT = ctypes.CDLL("libcrypt.so.1")
+LIBCRYPT.crypt.restype = ctypes.c_char_p
+LIBCRYPT.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+LIBCRYPT.crypt_gensalt.restype = ctypes.c_char_p
+LIBCRYPT.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_int]
+
+
 def bcrypt(password, cost=5):
-    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << cost))
+    salt = LIBCRYPT.crypt_gensalt(b"$2b$", cost, None, 0)
+    return LIBCRYPT.crypt(password.encode(), salt).decode()
 
 
 def get(port, user=None, password=None, path="/metrics", method="GET", timeout=20):
