@@ -117,7 +117,7 @@ endef
 BUILD_DEBS := gcc make pkg-config libc6-dev libmilter-dev libglib2.0-dev \
               libjson-glib-dev libmicrohttpd-dev libcurl4-openssl-dev \
               libyaml-dev libgnutls28-dev libcrypt-dev
-CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 \
+CHECK_DEBS := check miltertest libtsan2 lintian dpkg-dev python3 curl \
               chromium tidy \
               clang libclang-rt-dev \
               python3-prometheus-client \

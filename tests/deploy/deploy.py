@@ -169,6 +169,12 @@ local_transport = discard
     # sets up the chroot itself
     for pre in postfix_start_pre():
         run(*pre, stdout=subprocess.DEVNULL)
+    # Postfix installed with "No configuration" (as make deps does) makes
+    # no /etc/aliases; a minimal Debian 13 has none either: what Debian's
+    # postinst writes for a configured Postfix
+    if not os.path.exists("/etc/aliases"):
+        with open("/etc/aliases", "w") as f:
+            f.write("postmaster: root\n")
     run("newaliases")
     run("postfix", "start", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open("/var/spool/postfix/pid/master.pid") as f:
