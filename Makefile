@@ -279,7 +279,7 @@ tsan-tests: $(BUILD)/tsan/stress
 # the sanitizers with gcc (an input running over 10 s fails as a hang),
 # then runs libFuzzer (clang) on each for FUZZ_SECONDS; make fuzz runs
 # each for FUZZ_RUNS executions (10 million; about an hour for the three
-# on one core, README TESTS). Both start from a copy of the seeds under
+# on one core, tests/README). Both start from a copy of the seeds under
 # build/fuzz, stop an input after FUZZ_TIMEOUT seconds (a hang is a
 # finding, not a wait for libFuzzer's default 20 minutes), and print the
 # path of any input that crashed, leaked or hung.
