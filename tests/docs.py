@@ -9,7 +9,10 @@ checked against its one definition, `esmtp-milter -T` and `-V`:
   contrib/esmtp-milter.conf are the rule table's, every rule and no other;
 - the keys only a restart changes are named in the README's SIGNALS and
   in esmtp-milter(8)'s, as the key table marks them;
-- every man page carries the daemon's version.
+- every man page carries the daemon's version;
+- every config key `esmtp-milter -T` prints is in esmtp-milter.conf(5),
+  every option `esmtp-milter -h` prints in esmtp-milter(8), and every
+  option `esmtp-milter-stats --help` prints in esmtp-milter-stats(1).
 
 usage: docs.py DAEMON TOP
 """
@@ -160,6 +163,41 @@ def check_version():
             fail("%s: %s does not say esmtp-milter %s" % (page, th, version))
 
 
+def man_text(page):
+    with open(os.path.join(TOP, "milter/man", page)) as f:
+        return f.read().replace("\\-", "-")
+
+
+def check_keys_and_options():
+    conf5 = man_text("esmtp-milter.conf.5")
+    group = None
+    for line in daemon_dump().splitlines():
+        m = re.match(r"\[(\w+)\]$", line)
+        if m:
+            group = m.group(1)
+            if '.SH "[%s]"' % group not in conf5:
+                fail("esmtp-milter.conf(5): no section for [%s]" % group)
+        m = re.match(r"(\w+) =", line)
+        if m and group not in ("actions", "size_limits") \
+                and not re.search(r"(?m)^\.B %s =" % re.escape(m.group(1)), conf5):
+            fail("esmtp-milter.conf(5): no entry for [%s] %s" % (group, m.group(1)))
+    man8 = man_text("esmtp-milter.8")
+    helptext = subprocess.run([DAEMON, "-h"], capture_output=True, text=True).stdout \
+        + subprocess.run([DAEMON, "-h"], capture_output=True, text=True).stderr
+    for opt in sorted(set(re.findall(r"(?m)^  (-\w)\b", helptext))):
+        if not re.search(r"(?m)^\.(B|BI|BR) %s\b" % re.escape(opt), man8):
+            fail("esmtp-milter(8): option %s of -h not described" % opt)
+    stats = os.path.join(os.path.dirname(os.path.abspath(DAEMON)), "esmtp-milter-stats")
+    man1 = man_text("esmtp-milter-stats.1")
+    helptext = subprocess.run([stats, "--help"], capture_output=True, text=True).stdout
+    opts = sorted(set(re.findall(r"(?m)^  (--[\w-]+)", helptext)) - {"--help"})
+    if not opts:
+        fail("esmtp-milter-stats --help lists no option")
+    for opt in opts:
+        if not re.search(r"(?m)^\.(B|BI|BR) %s\b" % re.escape(opt), man1):
+            fail("esmtp-milter-stats(1): option %s of --help not described" % opt)
+
+
 def main():
     rules = rules_from_daemon()
     check_actions(rules)
@@ -167,6 +205,7 @@ def main():
     check_honest_list(rules)
     check_restart_keys()
     check_version()
+    check_keys_and_options()
     readme = readme_rows()
     man, man_tempfail = man_rows()
     stage_words = {"mail": "MAIL", "rcpt": "RCPT", "eom": "end"}
