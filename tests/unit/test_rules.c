@@ -162,8 +162,9 @@ static void
 would_refuse_run(esmtp_config *cfg, stats *st, const char *ip)
 {
 	char from[] = "<a@example.net>", size[] = "SIZE=10", xp[] = "XFOO=1";
-	char r1[] = "<b@example.org>", r2[] = "<c@example.org>";
-	char *margv[] = {from, size, xp, NULL}, *r1v[] = {r1, NULL}, *r2v[] = {r2, NULL};
+	char r1[] = "<b@example.org>", r2[] = "<c@example.org>", notify[] = "NOTIFY=NEVER";
+	char *margv[] = {from, size, xp, NULL};
+	char *r1v[] = {r1, notify, NULL}, *r2v[] = {r2, notify, NULL};
 	session_macros m = {.protocol = "SMTP", .queue_id = "Q"};
 	session_result res;
 	session_conn c;
