@@ -169,6 +169,12 @@ def bad_files():
         ("basic_auth_users: [a, b\n", "bad7.yml:"),
         ("tls_server_config:\n  cert_file: server.key\n  key_file: server.crt\n",
          "bad8.yml:"),
+        # a crypt(3) hash, but not bcrypt
+        ("basic_auth_users:\n  prometheus: $1$abcdefgh$0123456789abcdefghijkl\n",
+         'bad9.yml:2: basic_auth_users: the password of "prometheus" is not a bcrypt hash'),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+         "  min_version: TLS13\n  max_version: TLS12\n",
+         "bad10.yml:1: tls_server_config: min_version is above max_version"),
     ]
     for i, (text, want) in enumerate(cases, 1):
         web = write("bad%d.yml" % i, text)

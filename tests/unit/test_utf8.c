@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "../fuzz/stats_roundtrip.h"
+#include "report.h"
 #include "session_log.h"
 #include "stats.h"
 #include "stats_export.h"
@@ -121,6 +122,25 @@ START_TEST(test_writers_make_valid)
 	ck_assert_str_eq(text, "{\"helo\":\"aaa?\"}");
 	stats_prometheus_escape(prom, "a\"\xff");
 	ck_assert_str_eq(prom->str, "a\\\"?");
+}
+END_TEST
+
+/* The page from sources whose names are not UTF-8 (the command line's). */
+START_TEST(test_page_of_bad_names)
+{
+	static const char *const names[] = {"http://a\xff/", "b\xe2\x82"};
+	g_autoptr(GString) page = g_string_new(NULL);
+	g_autoptr(JsonNode) doc = NULL;
+	JsonNode *docs[2];
+	stats st;
+
+	stats_init(&st);
+	doc = stats_to_json(&st);
+	docs[0] = docs[1] = doc;
+	ck_assert(report_html_many(docs, names, 2, false, page, NULL));
+	ck_assert(g_utf8_validate(page->str, (gssize)page->len, NULL));
+	ck_assert_ptr_nonnull(strstr(page->str, "http://a?/"));
+	stats_clear(&st);
 }
 END_TEST
 
@@ -251,6 +271,7 @@ utf8_suite(void)
 	tcase_add_test(tc, test_boundary);
 	tcase_add_test(tc, test_log_value_cut);
 	tcase_add_test(tc, test_writers_make_valid);
+	tcase_add_test(tc, test_page_of_bad_names);
 	tcase_add_test(tc, test_top_client_greeting_cut);
 	tcase_add_test(tc, test_load_repairs_and_keeps);
 	tcase_add_test(tc, test_round_trip_property);
