@@ -144,6 +144,28 @@ START_TEST(test_page_of_bad_names)
 }
 END_TEST
 
+/* A crafted source puts no control sequence on the admin's terminal. */
+START_TEST(test_report_text_printable)
+{
+	static const char doc_text[] =
+		"{\"version\": 1, \"transactions\": 3, \"top_clients\": {\"by_transactions\": "
+		"[{\"address\": \"192.0.2.1\\u001b]2;owned\\u0007\", "
+		"\"helo\": \"\\u001b[31mred\\u009b\", \"count\": 3}]}}";
+	static const char *const names[] = {"\x1b[2Jsource"};
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GString) out = g_string_new(NULL);
+	JsonNode *doc;
+
+	ck_assert(json_parser_load_from_data(parser, doc_text, -1, NULL));
+	doc = json_parser_get_root(parser);
+	ck_assert(report_text_many(&doc, names, 1, out, NULL));
+	for (gsize i = 0; i < out->len; i++)
+		ck_assert_msg((unsigned char)out->str[i] >= 0x20 || out->str[i] == '\n',
+			      "control octet 0x%02x at %zu", (unsigned char)out->str[i], i);
+	ck_assert_ptr_nonnull(strstr(out->str, "?[31mred?"));
+}
+END_TEST
+
 /* The reproduction: 126 letters and a euro sign in a 128-octet field. */
 START_TEST(test_top_client_greeting_cut)
 {
@@ -272,6 +294,7 @@ utf8_suite(void)
 	tcase_add_test(tc, test_log_value_cut);
 	tcase_add_test(tc, test_writers_make_valid);
 	tcase_add_test(tc, test_page_of_bad_names);
+	tcase_add_test(tc, test_report_text_printable);
 	tcase_add_test(tc, test_top_client_greeting_cut);
 	tcase_add_test(tc, test_load_repairs_and_keeps);
 	tcase_add_test(tc, test_round_trip_property);
