@@ -159,7 +159,7 @@ END_TEST
  * dry_run every rule but the ignored ones counts.
  */
 static void
-would_refuse_run(esmtp_config *cfg, stats *st, const char *ip)
+would_refuse_runs(esmtp_config *cfg, stats *st, const char *ip, int transactions)
 {
 	char from[] = "<a@example.net>", size[] = "SIZE=10", xp[] = "XFOO=1";
 	char r1[] = "<b@example.org>", r2[] = "<c@example.org>", notify[] = "NOTIFY=NEVER";
@@ -173,13 +173,19 @@ would_refuse_run(esmtp_config *cfg, stats *st, const char *ip)
 	ck_assert(net_addr_parse(ip, &a));
 	session_init(&c, cfg, st, NULL, NULL);
 	session_connect(&c, "client.example", &a, ip);
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < transactions; t++) {
 		session_mail(&c, margv, &m, &res);
 		session_rcpt(&c, r1v, "Q", &res);
 		session_rcpt(&c, r2v, "Q", &res);
 		session_abort(&c);
 	}
 	session_close(&c);
+}
+
+static void
+would_refuse_run(esmtp_config *cfg, stats *st, const char *ip)
+{
+	would_refuse_runs(cfg, st, ip, 2);
 }
 
 START_TEST(test_would_refuse)
@@ -197,16 +203,20 @@ START_TEST(test_would_refuse)
 	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 4);
 	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_PRIVATE]), 0);
 	ck_assert_uint_eq(stats_distinct_estimate(&st.would_refuse_clients[RULE_PARAM_WITHOUT_EHLO]), 2);
+	/* a client refused once is a client too */
+	would_refuse_runs(cfg, &st, "192.0.2.20", 1);
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 5);
+	ck_assert_uint_eq(stats_distinct_estimate(&st.would_refuse_clients[RULE_PARAM_WITHOUT_EHLO]), 3);
 	/* exempt: not counted */
 	ck_assert(net_addr_parse_cidr("198.51.100.0/24", &net));
 	g_array_append_val(cfg->trusted_networks, net);
 	would_refuse_run(cfg, &st, "198.51.100.1");
-	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 4);
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 5);
 	/* dry_run: a rule at reject counts too, one at ignore does not */
 	cfg->dry_run = true;
 	cfg->actions[RULE_PARAM_WITHOUT_EHLO] = ACTION_REJECT;
 	would_refuse_run(cfg, &st, "192.0.2.9");
-	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 6);
+	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_WITHOUT_EHLO]), 7);
 	ck_assert_uint_eq(stats_get(&st.would_refuse[RULE_PARAM_PRIVATE]), 0);
 	stats_clear(&st);
 	config_unref(cfg);
