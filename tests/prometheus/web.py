@@ -29,6 +29,7 @@ import ctypes
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -335,6 +336,20 @@ def main():
             assert status == 405 and headers.get("Allow") == "GET, HEAD", (status, headers)
         check("the page carries a Content-Security-Policy; a 405 says what is allowed",
               page_headers)
+
+        def library_messages_logged():
+            # the idle connections above ended in the middle of their TLS
+            # handshakes: libmicrohttpd said so, through the daemon's log
+            with open(os.path.join(WORK, "auth.log"), errors="replace") as f:
+                lines = f.read().splitlines()
+            mine = [l for l in lines if ": statistics listener: " in l]
+            assert mine and all(re.match(r"\d{4}-\d\d-\d\dT\S+ esmtp-milter\[\d+\]: \w+: ", l)
+                                for l in mine), lines[-20:]
+            stray = [l for l in lines if l.startswith("Error:") or "MHD_OPTION" in l]
+            assert not stray, stray[:5]
+            assert len(mine) <= 100, "%d lines: not rate-limited" % len(mine)
+        check("libmicrohttpd's messages reach the daemon's log in its grammar, rate-limited",
+              library_messages_logged)
 
         password_file = write("password", "s3cret pass\n")
         wrong_file = write("wrong-password", "guessed-wrong\n")
