@@ -79,8 +79,7 @@ typedef struct {
 	stats_http *h;
 	struct MHD_Connection *conn;
 	char *user, *password;
-	gint done;
-	bool ok;
+	bool ok;		/* written before the resume, read after it */
 } auth_job;
 
 static gint64
@@ -252,7 +251,6 @@ check_password(gpointer data, gpointer user_data)
 		  && web_auth_check(h->auth, job->user, job->password);
 	forget(job->password, g_free);
 	job->password = NULL;
-	g_atomic_int_set(&job->done, 1);
 	g_atomic_int_add(&h->checks_queued, -1);
 	MHD_resume_connection(job->conn);
 }
@@ -285,7 +283,7 @@ password_state(stats_http *h, struct MHD_Connection *conn, void **con_cls)
 	if (!cached) {
 		job = g_new0(auth_job, 1);
 		*job = (auth_job){h, conn, g_strdup(user != NULL ? user : ""),
-				  g_strdup(pass != NULL ? pass : ""), 0, false};
+				  g_strdup(pass != NULL ? pass : ""), false};
 		if (user == NULL || pass == NULL)
 			g_clear_pointer(&job->user, g_free);	/* no credentials */
 		*con_cls = job;

@@ -27,12 +27,20 @@ stats_state_save(stats *s, const char *path, GError **error)
 					0640, error);
 }
 
+/* FILE.corrupt-TIMESTAMP: where a file that did not read is kept. */
 static char *
-move_aside(const char *path)
+aside_name(const char *path)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-	char *aside = g_strdup_printf("%s.corrupt-%s", path, stamp);
+
+	return g_strdup_printf("%s.corrupt-%s", path, stamp);
+}
+
+static char *
+move_aside(const char *path)
+{
+	char *aside = aside_name(path);
 
 	if (rename(path, aside) != 0) {
 		g_free(aside);
@@ -99,9 +107,7 @@ read_own_file(const char *path, gsize *len, bool *refused, GError **error)
 static char *
 copy_aside(const char *path, const char *text, gsize len)
 {
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-	char *aside = g_strdup_printf("%s.corrupt-%s", path, stamp);
+	char *aside = aside_name(path);
 
 	if (!g_file_set_contents_full(aside, text, (gssize)len,
 				      G_FILE_SET_CONTENTS_CONSISTENT, 0640, NULL)) {
