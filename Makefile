@@ -26,7 +26,7 @@ TSAN_FLAGS := -O1 -g -fsanitize=thread
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
 
-# The layers, one folder each: milter/core is the rule engine (GLib and
+# The layers, one folder each: milter/core is the session engine (GLib and
 # json-glib only), milter/daemon the adapters around it (libmilter,
 # HTTP, state file, logging, process state, main), milter/report the
 # esmtp-milter-stats tool. Each layer sees its own headers and the
@@ -225,8 +225,9 @@ $(CORE_LIB) $(SAN_CORE_LIB) $(BUILD)/tsan/libcore.a $(BUILD)/fuzz/libcore.a:
 # layer or library must fail to compile with the core's flags.
 layering: $(DAEMON_OBJ) $(REPORT_OBJ)
 	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(REPORT_LIB_SRC:%.c=$(BUILD)/%.o) \
-	  -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC)
-	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o)
+	  -- $(CORE_SRC) $(DAEMON_SRC) $(REPORT_SRC) -- $(wildcard include/core/*.h include/daemon/*.h include/report/*.h)
+	@$(PYTHON) tests/structure.py $(CORE_OBJ) $(REPORT_SRC:%.c=$(BUILD)/%.o) \
+	  -- -- $(wildcard include/core/*.h include/report/*.h)
 	@for h in '<libmilter/mfapi.h>' '<microhttpd.h>' '<curl/curl.h>' \
 	    '<yaml.h>' '<gnutls/gnutls.h>' '<crypt.h>' \
 	    '"milter.h"' '"stats_http.h"' '"log.h"' '"report.h"'; do \
@@ -265,7 +266,7 @@ unit-san: $(BUILD)/san/check_unit
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CK_FORK=no $(BUILD)/san/check_unit
 
-# The core under threads (tests/stress): sessions, the policy engine,
+# The core under threads (tests/stress): sessions, the policy service,
 # reloads and the exporters at once, under ThreadSanitizer.
 $(BUILD)/tsan/stress: $(BUILD)/tsan/tests/stress/stress.o $(BUILD)/tsan/libcore.a
 	$(CC) $(TSAN_FLAGS) -pthread -o $@ $^ $(call pc_libs,$(CORE_PKGS)) -lm
@@ -478,18 +479,21 @@ DOC_FILES := contrib/esmtp-milter.conf README LICENSE \
 INSTALLED := $(SBINDIR)/esmtp-milter $(BINDIR)/esmtp-milter-stats \
              $(MANDIR)/man8/esmtp-milter.8 $(MANDIR)/man5/esmtp-milter.conf.5 \
              $(MANDIR)/man1/esmtp-milter-stats.1 \
+             $(MANDIR)/man7/esmtp-milter-statistics.7 \
              $(UNITDIR)/esmtp-milter.service \
              $(addprefix $(DOCDIR)/,$(notdir $(DOC_FILES)))
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 esmtp-milter $(DESTDIR)$(SBINDIR)/esmtp-milter
 	install -m 0755 esmtp-milter-stats $(DESTDIR)$(BINDIR)/esmtp-milter-stats
 	install -m 0644 milter/man/esmtp-milter.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 milter/man/esmtp-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 milter/man/esmtp-milter-stats.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 milter/man/esmtp-milter-statistics.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/esmtp-milter.service \
 	  > $(DESTDIR)$(UNITDIR)/esmtp-milter.service

@@ -3,12 +3,14 @@
 checked against its one definition, `esmtp-milter -T` and `-V`:
 - the README's RULES table and the RULES section of esmtp-milter(8) name
   every rule, with its stages (README), its default action and its reply
-  codes; the README's policy-only table and its list of what each rule
-  refuses of honest mail name every rule;
+  codes; the README's list of what each rule refuses of honest mail and
+  the policy-only table of contrib/postfix/README name every rule;
 - the [actions] defaults of esmtp-milter.conf(5) and of the sample
   contrib/esmtp-milter.conf are the rule table's, every rule and no other;
-- the keys only a restart changes are named in the README's SIGNALS and
-  in esmtp-milter(8)'s, as the key table marks them;
+- the keys only a restart changes are named in esmtp-milter(8)'s
+  SIGNALS, as the key table marks them;
+- every metric family the daemon serves at /metrics is in
+  esmtp-milter-statistics(7), and every name that page lists is served;
 - every man page carries the daemon's version;
 - every config key `esmtp-milter -T` prints is in esmtp-milter.conf(5),
   every option `esmtp-milter -h` prints in esmtp-milter(8), and every
@@ -62,7 +64,7 @@ def rules_from_daemon():
 def readme_rows():
     with open(os.path.join(TOP, "README")) as f:
         text = f.read()
-    section = text[text.index("\nRULES\n"):text.index("\nHonest mail each rule refuses")]
+    section = text[text.index("\nRULES\n"):text.index("\nWhat each rule refuses of honest mail")]
     rows = {}
     current = None
     for line in section.splitlines():
@@ -113,19 +115,19 @@ def check_actions(rules):
 
 
 def check_policy_table(rules):
-    text = read("README")
+    text = read("contrib/postfix/README")
     table = text[text.index("Policy-only (no smtpd_milters line)"):
                  text.index("Exemptions work as under the milter")]
     for token in rules:
         if not re.search(r"\b%s\b" % token, table):
-            fail("README policy-only table: no row for %s" % token)
+            fail("contrib/postfix/README policy-only table: no row for %s" % token)
 
 
 def check_honest_list(rules):
     """The README says, for every rule, what it refuses of honest mail."""
     text = read("README")
-    block = text[text.index("Honest mail each rule refuses at reject"):text.index("\nActions:")]
-    listed = set(re.findall(r"^  (\w+) ", block, re.M))
+    block = text[text.index("What each rule refuses of honest mail"):text.index("\nActions:")]
+    listed = set(re.findall(r"\b([a-z0-9]+(?:_[a-z0-9]+)+)\b", block))
     for token in rules:
         if token not in listed:
             fail("README: no line for %s in what each rule refuses of honest mail" % token)
@@ -139,17 +141,12 @@ def check_restart_keys():
         fail("esmtp-milter -T does not list the keys only a restart changes")
         return
     keys = m.group(1).split(", ")
-    readme = read("README")
-    signals = readme[readme.index("\nSIGNALS\n"):readme.index("\nLOGS\n")]
-    signals = " ".join(signals.split())
     man = read("milter/man/esmtp-milter.8")
     man = man[man.index(".SH SIGNALS"):]
     man = man[:man.index(".TP", man.index(".TP") + 1)]
     man = " ".join(re.sub(r"^\.B[RI]? ", "", man, flags=re.M).split())
     for key in keys:
         word = re.compile(r"(?<![\w\]])%s(?!\w)" % re.escape(key))
-        if not word.search(signals):
-            fail("README SIGNALS: the reload entry does not name %s" % key)
         if not word.search(man):
             fail("esmtp-milter(8) SIGNALS: the reload entry does not name %s" % key)
 
@@ -157,7 +154,8 @@ def check_restart_keys():
 def check_version():
     version = subprocess.run([DAEMON, "-V"], capture_output=True, text=True,
                              check=True).stdout.split()[-1]
-    for page in ("esmtp-milter.8", "esmtp-milter.conf.5", "esmtp-milter-stats.1"):
+    for page in ("esmtp-milter.8", "esmtp-milter.conf.5", "esmtp-milter-stats.1",
+                 "esmtp-milter-statistics.7"):
         th = read("milter/man/" + page).splitlines()[0]
         if '"esmtp-milter %s"' % version not in th:
             fail("%s: %s does not say esmtp-milter %s" % (page, th, version))
@@ -198,6 +196,62 @@ def check_keys_and_options():
             fail("esmtp-milter-stats(1): option %s of --help not described" % opt)
 
 
+def served_metrics():
+    """The metric families of /metrics of a daemon started for it on a
+    free loopback port, stopped by its own id."""
+    import socket
+    import time
+    import urllib.request
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[milter]\nsocket = unix:%s/m.sock\n[policy]\nlisten = unix:%s/p.sock\n"
+                    "[stats]\nlisten = 127.0.0.1:%d\n" % (d, d, port))
+        proc = subprocess.Popen([DAEMON, "-f", "-c", conf], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                                timeout=5) as r:
+                        text = r.read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                fail("no /metrics from the daemon on 127.0.0.1:%d" % port)
+                return set()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return set(re.findall(r"(?m)^# TYPE esmtp_milter_(\w+) ", text))
+
+
+def check_metrics():
+    served = served_metrics()
+    page = man_text("esmtp-milter-statistics.7")
+    section = page[page.index(".SH METRICS"):]
+    section = section[:section.index("\n.SH ", 1)]
+    for name in sorted(served):
+        if not re.search(r"(?<![\w])%s(?![\w])" % re.escape(name), section):
+            fail("esmtp-milter-statistics(7) METRICS: %s, which /metrics serves, is not listed"
+                 % name)
+    listed = set()
+    for line in section.splitlines():
+        for part in re.split(r",\s*", line.split("  ")[0].strip()):
+            m = re.match(r"([a-z][a-z0-9_]*_[a-z0-9_]+)(\{|$)", part)
+            if m:
+                listed.add(m.group(1))
+    for name in sorted(listed - served):
+        fail("esmtp-milter-statistics(7) METRICS lists %s, which /metrics does not serve"
+             % name)
+    print("docs: %d metric families served, %d listed" % (len(served), len(listed)))
+
+
 def main():
     rules = rules_from_daemon()
     check_actions(rules)
@@ -206,6 +260,7 @@ def main():
     check_restart_keys()
     check_version()
     check_keys_and_options()
+    check_metrics()
     readme = readme_rows()
     man, man_tempfail = man_rows()
     stage_words = {"mail": "MAIL", "rcpt": "RCPT", "eom": "end"}

@@ -26,6 +26,7 @@ usr/share/doc/esmtp-milter/esmtp-milter.conf
 usr/share/doc/esmtp-milter/esmtp-milter.json
 usr/share/man/man1/esmtp-milter-stats.1
 usr/share/man/man5/esmtp-milter.conf.5
+usr/share/man/man7/esmtp-milter-statistics.7
 usr/share/man/man8/esmtp-milter.8"
 for f in $expected; do
 	if [ -s "$dest/$f" ]; then ok "installed /$f"; else bad "installed /$f"; fi
@@ -58,12 +59,15 @@ else
 fi
 
 for page in "$dest"/usr/share/man/man8/esmtp-milter.8 "$dest"/usr/share/man/man5/esmtp-milter.conf.5 \
-	"$dest"/usr/share/man/man1/esmtp-milter-stats.1; do
+	"$dest"/usr/share/man/man1/esmtp-milter-stats.1 \
+	"$dest"/usr/share/man/man7/esmtp-milter-statistics.7; do
 	warnings=$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z "$page" 2>&1)
 	if [ -z "$warnings" ]; then ok "groff -ww: $(basename "$page")"; else bad "groff -ww: $(basename "$page")"; echo "$warnings" | sed 's/^/    /'; fi
 	out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	if [ -z "$out" ]; then ok "man -l: $(basename "$page")"; else bad "man -l: $(basename "$page")"; echo "$out" | sed 's/^/    /'; fi
-	for section in NAME SYNOPSIS DESCRIPTION "SEE ALSO"; do
+	# a section-7 page describes, it has no synopsis
+	case $page in *.7) sections='NAME DESCRIPTION' ;; *) sections='NAME SYNOPSIS DESCRIPTION' ;; esac
+	for section in $sections "SEE ALSO"; do
 		grep -q "^\.SH \"\{0,1\}$section" "$page" || { bad "$(basename "$page") has $section"; continue; }
 	done
 done

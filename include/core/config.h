@@ -2,6 +2,9 @@
  * The configuration (esmtp-milter.conf(5)): loaded whole from a GKeyFile,
  * validated, then shared by reference. A running session keeps the
  * config it started with; a reload swaps the current pointer.
+ *
+ * Implemented by: config.c, config_file.c (the file's reader) and
+ * config_keys.c (the key table: -T, restart-only keys, log levels).
  */
 #ifndef ESMTP_CONFIG_H
 #define ESMTP_CONFIG_H

@@ -4,6 +4,8 @@
  * cannot follow, so a build with -fsanitize=thread (the stress test in
  * make check) is told of each acquire and release; any other build gets
  * plain g_mutex_lock() and g_mutex_unlock().
+ *
+ * Implemented by: nothing: macros and inline functions only.
  */
 #ifndef ESMTP_CORE_LOCK_H
 #define ESMTP_CORE_LOCK_H

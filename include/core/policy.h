@@ -1,5 +1,5 @@
 /*
- * The Postfix policy service's side of the rule engine. Postfix asks at
+ * The Postfix policy service's side of the session engine. Postfix asks at
  * RCPT (the declared SIZE, the sender, the recipient, whether the client
  * said HELO or EHLO) and at END-OF-MESSAGE (the size the client sent);
  * each request becomes session calls, and the session's result becomes
@@ -14,7 +14,7 @@
  *   sessions expire; their number is bounded), and the transaction by
  *   Postfix's instance attribute.
  *
- * One engine is used by one thread at a time.
+ * One policy_service is used by one thread at a time.
  */
 #ifndef ESMTP_POLICY_H
 #define ESMTP_POLICY_H
@@ -34,27 +34,27 @@
 #define POLICY_SESSIONS_MAX 8192
 #define POLICY_REPLY_MAX 512
 
-typedef struct policy_engine policy_engine;
+typedef struct policy_service policy_service;
 
 /* links and st may be NULL. */
-policy_engine *policy_engine_new(stats *st, session_links *links,
+policy_service *policy_service_new(stats *st, session_links *links,
 				 session_log_fn log, void *log_data);
 /* Ends every session it keeps (their open transactions are logged). */
-void policy_engine_free(policy_engine *pe);
+void policy_service_free(policy_service *pe);
 
 /*
  * Answers one request with "action=...\n\n" in reply. New sessions start
  * with config (the engine takes its own reference); now is in seconds on
  * a monotonic clock.
  */
-void policy_engine_answer(policy_engine *pe, esmtp_config *config,
+void policy_service_answer(policy_service *pe, esmtp_config *config,
 			  const policy_request *req, gint64 now, char *reply,
 			  size_t len);
 /* The reply to a request that could not be read: DEFER, with the reason. */
-void policy_engine_refuse(policy_engine *pe, policy_status status,
+void policy_service_refuse(policy_service *pe, policy_status status,
 			  char *reply, size_t len);
 /* Ends the sessions idle for longer than POLICY_SESSION_IDLE. */
-void policy_engine_expire(policy_engine *pe, gint64 now);
-unsigned policy_engine_sessions(const policy_engine *pe);
+void policy_service_expire(policy_service *pe, gint64 now);
+unsigned policy_service_sessions(const policy_service *pe);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * The policy engine: one SMTP session as the milter sees it, with no
+ * The session engine: one SMTP session as the milter sees it, with no
  * libmilter in sight. The adapter (milter.c) feeds it the callbacks'
  * data; it decides, formats replies and log lines, and counts.
  *
@@ -16,6 +16,8 @@
  *   a list, so that one run of esmtp-milter -n shows them all.
  * The core never logs by itself: its log lines go through the session's
  * log function.
+ *
+ * Implemented by: session.c and session_content.c (the message).
  */
 #ifndef ESMTP_SESSION_H
 #define ESMTP_SESSION_H
@@ -212,7 +214,5 @@ void session_eom_sized(session_conn *conn, const char *queue_id,
 void session_abort(session_conn *conn);
 void session_unknown(session_conn *conn, const char *command);
 
-/* Printable ASCII only, at most max - 1 octets, "..." when cut. */
-void session_sanitize(char *dst, size_t max, const char *src, size_t len);
 
 #endif

@@ -35,6 +35,8 @@ void session_log_param(session_msg *m, const esmtp_param *p,
 /* The same for rcpt_params=: the keywords of every RCPT, each once. */
 void session_log_rcpt_param(session_msg *m, const esmtp_param *p,
 			    const registry_entry *row);
+/* Printable ASCII only, at most max - 1 octets, "..." when cut. */
+void session_sanitize(char *dst, size_t max, const char *src, size_t len);
 void session_sanitize_str(char *dst, size_t max, const char *src);
 void session_sanitize_text(char *dst, size_t max, const char *src);
 const char *session_log_value(char *buf, size_t max, const char *value);

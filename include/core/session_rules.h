@@ -8,6 +8,8 @@
  * name and value pairs ending with NULL. session_check_params() judges
  * a command's parameters (argv[1..]) and, at MAIL, records what they
  * declare on the transaction.
+ *
+ * Implemented by: session_fire.c, session_params.c and session_content.c.
  */
 #ifndef ESMTP_SESSION_RULES_H
 #define ESMTP_SESSION_RULES_H

@@ -2,6 +2,8 @@
  * Usage counters. Every counter is a relaxed atomic: counting takes no
  * lock on the per-message path. The session core counts through these
  * functions; a NULL stats pointer counts nothing.
+ *
+ * Implemented by: stats.c and stats_mta.c (the table per MTA).
  */
 #ifndef ESMTP_STATS_H
 #define ESMTP_STATS_H

@@ -7,6 +7,9 @@
  * stats_prometheus_text() and stats_json_text() return text the caller
  * frees; stats_to_json() a node the caller unrefs. Every string either
  * writes is valid UTF-8, whatever it was given.
+ *
+ * Implemented by: stats_export.c, stats_schema.c, stats_text.c,
+ * stats_profile.c and stats_mta.c.
  */
 #ifndef ESMTP_STATS_EXPORT_H
 #define ESMTP_STATS_EXPORT_H

@@ -1,5 +1,5 @@
 /*
- * The rule engine (milter/core) is built with GLib and json-glib alone:
+ * The session engine (milter/core) is built with GLib and json-glib alone:
  * microhttpd.h belongs to the adapters in milter/daemon or milter/report.
  * This file is first on the core's include path to say so at compile time.
  */

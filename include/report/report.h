@@ -6,6 +6,9 @@
  * How the report tool reports what goes wrong: every function returns
  * false or NULL with a GError; main() (stats_main.c) alone prints it, as
  * "esmtp-milter-stats: what", and picks the sysexits.h status.
+ *
+ * Implemented by: report.c, html.c, units.c, report_model.c and
+ * stats_main.c.
  */
 #ifndef ESMTP_REPORT_H
 #define ESMTP_REPORT_H

@@ -23,10 +23,10 @@ typedef struct {
 	char last_reply[POLICY_REPLY_MAX];
 	rule_set tags_sent;	/* rules already in a SESSION_TAG_HEADER */
 	gint64 last_seen;
-	GList lru;		/* in policy_engine.lru, oldest first */
+	GList lru;		/* in policy_service.lru, oldest first */
 } policy_session;
 
-struct policy_engine {
+struct policy_service {
 	stats *stats;
 	session_links *links;
 	session_log_fn log;
@@ -35,11 +35,11 @@ struct policy_engine {
 	GQueue lru;
 };
 
-policy_engine *
-policy_engine_new(stats *st, session_links *links, session_log_fn log,
+policy_service *
+policy_service_new(stats *st, session_links *links, session_log_fn log,
 		  void *log_data)
 {
-	policy_engine *pe = g_new0(policy_engine, 1);
+	policy_service *pe = g_new0(policy_service, 1);
 
 	pe->stats = st;
 	pe->links = links;
@@ -51,7 +51,7 @@ policy_engine_new(stats *st, session_links *links, session_log_fn log,
 }
 
 static void
-session_end(policy_engine *pe, policy_session *ps)
+session_end(policy_service *pe, policy_session *ps)
 {
 	g_hash_table_remove(pe->sessions, ps->key);
 	g_queue_unlink(&pe->lru, &ps->lru);
@@ -60,7 +60,7 @@ session_end(policy_engine *pe, policy_session *ps)
 }
 
 void
-policy_engine_free(policy_engine *pe)
+policy_service_free(policy_service *pe)
 {
 	if (pe == NULL)
 		return;
@@ -71,7 +71,7 @@ policy_engine_free(policy_engine *pe)
 }
 
 void
-policy_engine_expire(policy_engine *pe, gint64 now)
+policy_service_expire(policy_service *pe, gint64 now)
 {
 	while (pe->lru.head != NULL) {
 		policy_session *ps = pe->lru.head->data;
@@ -83,13 +83,13 @@ policy_engine_expire(policy_engine *pe, gint64 now)
 }
 
 unsigned
-policy_engine_sessions(const policy_engine *pe)
+policy_service_sessions(const policy_service *pe)
 {
 	return g_hash_table_size(pe->sessions);
 }
 
 static policy_session *
-session_for(policy_engine *pe, esmtp_config *config,
+session_for(policy_service *pe, esmtp_config *config,
 	    const policy_request *req, const session_endpoints *ends, gint64 now)
 {
 	char key[sizeof ((policy_session *)NULL)->key];
@@ -104,7 +104,7 @@ session_for(policy_engine *pe, esmtp_config *config,
 		ps->last_seen = now;
 		return ps;
 	}
-	policy_engine_expire(pe, now);
+	policy_service_expire(pe, now);
 	if (g_hash_table_size(pe->sessions) >= POLICY_SESSIONS_MAX)
 		session_end(pe, pe->lru.head->data);
 	ps = g_try_new0(policy_session, 1);
@@ -242,7 +242,7 @@ answer_eom(policy_session *ps, const policy_request *req, char *reply,
 }
 
 void
-policy_engine_answer(policy_engine *pe, esmtp_config *config,
+policy_service_answer(policy_service *pe, esmtp_config *config,
 		     const policy_request *req, gint64 now, char *reply,
 		     size_t len)
 {
@@ -293,7 +293,7 @@ policy_engine_answer(policy_engine *pe, esmtp_config *config,
 }
 
 void
-policy_engine_refuse(policy_engine *pe, policy_status status, char *reply,
+policy_service_refuse(policy_service *pe, policy_status status, char *reply,
 		     size_t len)
 {
 	if (pe->stats != NULL)

@@ -1,5 +1,5 @@
 /*
- * The policy engine. Each MAIL starts a transaction; its parameters, its
+ * The session engine. Each MAIL starts a transaction; its parameters, its
  * recipients and its content are checked against the rule table, and the
  * transaction ends in one log line with a verdict. The decisions are made
  * here, the replies come from the rule table (rules.c) and the log lines

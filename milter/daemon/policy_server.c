@@ -52,7 +52,7 @@ struct policy_server {
 	bool listen_paused;
 	GThread *thread;
 	GQueue conns;
-	policy_engine *engine;
+	policy_service *engine;
 	gint64 warn_second;	/* rate limit for warnings: 10 a second */
 	unsigned warnings;
 };
@@ -220,7 +220,7 @@ refuse(policy_conn *c, policy_status status)
 		log_msg(LOG_WARNING, NULL,
 			"policy request from %s refused (DEFER, connection closed): %s",
 			c->peer, policy_status_text(status));
-	policy_engine_refuse(srv->engine, status, c->out, sizeof c->out);
+	policy_service_refuse(srv->engine, status, c->out, sizeof c->out);
 	c->out_len = strlen(c->out);
 	c->close_after_reply = true;
 }
@@ -238,7 +238,7 @@ answer(policy_conn *c, size_t end)
 	} else {
 		esmtp_config *config = process_config_acquire(srv->proc);
 
-		policy_engine_answer(srv->engine, config, &req,
+		policy_service_answer(srv->engine, config, &req,
 				     start / G_USEC_PER_SEC, c->out, sizeof c->out);
 		config_unref(config);
 		c->out_len = strlen(c->out);
@@ -416,7 +416,7 @@ tick(policy_server *srv, gint64 now)
 			conn_close(c);
 		}
 	}
-	policy_engine_expire(srv->engine, now);
+	policy_service_expire(srv->engine, now);
 	if (srv->listen_paused) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &srv->listen_fd};
 
@@ -498,12 +498,12 @@ policy_server_start(int fd, process *p)
 	ev.data.ptr = &srv->wake_fd;
 	if (epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, srv->wake_fd, &ev) != 0)
 		goto fail;
-	srv->engine = policy_engine_new(&p->counters, p->links, session_log,
+	srv->engine = policy_service_new(&p->counters, p->links, session_log,
 					NULL);
 	srv->thread = g_thread_try_new("policy", serve, srv, NULL);
 	if (srv->thread != NULL)
 		return srv;
-	policy_engine_free(srv->engine);
+	policy_service_free(srv->engine);
 fail:
 	if (srv->epoll_fd >= 0)
 		close(srv->epoll_fd);
@@ -526,7 +526,7 @@ policy_server_stop(policy_server *srv)
 	g_thread_join(srv->thread);
 	while (srv->conns.head != NULL)
 		conn_close(srv->conns.head->data);
-	policy_engine_free(srv->engine);
+	policy_service_free(srv->engine);
 	close(srv->listen_fd);
 	close(srv->epoll_fd);
 	close(srv->wake_fd);

@@ -33,6 +33,7 @@ cat > "$work/expected" <<LIST
 -rw-r--r-- root/root ./usr/share/lintian/overrides/esmtp-milter
 -rw-r--r-- root/root ./usr/share/man/man1/esmtp-milter-stats.1.gz
 -rw-r--r-- root/root ./usr/share/man/man5/esmtp-milter.conf.5.gz
+-rw-r--r-- root/root ./usr/share/man/man7/esmtp-milter-statistics.7.gz
 -rw-r--r-- root/root ./usr/share/man/man8/esmtp-milter.8.gz
 -rwxr-xr-x root/root ./usr/bin/esmtp-milter-stats
 -rwxr-xr-x root/root ./usr/sbin/esmtp-milter

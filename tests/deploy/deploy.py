@@ -304,11 +304,11 @@ def check_detach(top):
 
 
 def check_web_key(top, root):
-    """The README's certificate and key for web_config, made with its own
+    """contrib/prometheus/README's certificate and key for web_config, made with its own
     commands: the daemon's user (the unit's User=) reads them, as
     esmtp-milter -n run as that user says; a key left to root alone is
     refused, which is why the README says to give it the daemon's group."""
-    with open(os.path.join(top, "README")) as f:
+    with open(os.path.join(top, "contrib/prometheus/README")) as f:
         text = f.read()
     part = text[text.index("Making the files, with Debian's openssl"):
                 text.index("(a certificate from your own CA")]
@@ -341,7 +341,7 @@ def check_web_key(top, root):
     os.chown("/etc/esmtp-milter/web.key", 0, 0)
     refused = as_daemon_user()
     shutil.rmtree("/etc/esmtp-milter", ignore_errors=True)
-    check("README's web_config key, group esmtp-milter 0640, is read by the daemon's user; "
+    check("contrib/prometheus/README's web_config key, group esmtp-milter 0640, is read by the daemon's user; "
           "a key for root alone is refused",
           len(script) >= 4 and ok.returncode == 0 and refused.returncode == 78
           and "key_file" in refused.stderr, repr((script, ok.stderr, refused.stderr)))

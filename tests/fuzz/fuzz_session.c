@@ -1,5 +1,5 @@
 /*
- * Fuzz target: a whole SMTP session through the policy engine. The input
+ * Fuzz target: a whole SMTP session through the session engine. The input
  * is a script, one command per line: "G name" (HELO), "r proto" ({r} for
  * the next MAIL), "M addr param..." (MAIL), "R addr param..." (RCPT),
  * "H name:value" (header), "B data" (body), "E" (end of message), "A"

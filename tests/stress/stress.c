@@ -1,6 +1,6 @@
 /*
  * The core under threads, for ThreadSanitizer (make check): milter
- * sessions on four threads, the policy engine on its own telling them
+ * sessions on four threads, the policy service on its own telling them
  * greetings through the session links, a reload thread swapping the
  * config the sessions start with, and a reader exporting the counters
  * and the top-clients tables, all at once. Any data race ends it with
@@ -99,7 +99,7 @@ worker(void *arg)
 static void *
 policy_thread(void *arg)
 {
-	policy_engine *pe = policy_engine_new(&st, links, NULL, NULL);
+	policy_service *pe = policy_service_new(&st, links, NULL, NULL);
 	char text[512], reply[POLICY_REPLY_MAX];
 
 	(void)arg;
@@ -115,10 +115,10 @@ policy_thread(void *arg)
 			(i / 2) % 200 + 1, port_of(i % WORKERS, i / 2), i / 2);
 
 		if (policy_request_parse(text, (size_t)n, &r) == POLICY_OK)
-			policy_engine_answer(pe, cfg, &r, 1, reply, sizeof reply);
+			policy_service_answer(pe, cfg, &r, 1, reply, sizeof reply);
 		config_unref(cfg);
 	}
-	policy_engine_free(pe);
+	policy_service_free(pe);
 	return NULL;
 }
 

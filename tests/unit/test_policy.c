@@ -1,6 +1,6 @@
 /*
  * The Postfix policy front end: the request reader (one row per edge
- * case), the policy engine's replies and log lines in policy-only mode,
+ * case), the policy service's replies and log lines in policy-only mode,
  * and the link that hands a milter session the greeting.
  */
 #include <stdio.h>
@@ -130,7 +130,7 @@ typedef struct {
 	esmtp_config *cfg;
 	stats st;
 	GPtrArray *lines;
-	policy_engine *pe;
+	policy_service *pe;
 	session_links *links;
 	char reply[POLICY_REPLY_MAX];
 } pfixture;
@@ -157,13 +157,13 @@ psetup(void)
 	stats_init(&px.st);
 	px.lines = g_ptr_array_new_with_free_func(g_free);
 	px.links = session_links_new();
-	px.pe = policy_engine_new(&px.st, px.links, capture, NULL);
+	px.pe = policy_service_new(&px.st, px.links, capture, NULL);
 }
 
 static void
 pteardown(void)
 {
-	policy_engine_free(px.pe);
+	policy_service_free(px.pe);
 	session_links_free(px.links);
 	config_unref(px.cfg);
 	g_ptr_array_unref(px.lines);
@@ -201,7 +201,7 @@ ask(gint64 now, ...)
 		g_string_append_printf(text, "%s=%s\n", (char *)k, (char *)v);
 	g_string_append_c(text, '\n');
 	ck_assert_int_eq(policy_request_parse(text->str, text->len, &r), POLICY_OK);
-	policy_engine_answer(px.pe, px.cfg, &r, now, px.reply, sizeof px.reply);
+	policy_service_answer(px.pe, px.cfg, &r, now, px.reply, sizeof px.reply);
 	g_string_free(text, TRUE);
 	g_hash_table_destroy(attrs);
 	return px.reply;
@@ -232,7 +232,7 @@ START_TEST(engine_honest)
 	ask(2, "instance", "i2", NULL);
 	ck_assert_uint_eq(stats_get(&px.st.connections), 1);
 	ck_assert_uint_eq(stats_get(&px.st.transactions), 2);
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), 1);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), 1);
 }
 END_TEST
 
@@ -338,13 +338,13 @@ START_TEST(engine_expire_and_refuse)
 {
 	ask(1, NULL);
 	ask(1, "client_port", "2", NULL);
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), 2);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), 2);
 	ask(500, "client_port", "2", NULL);
-	policy_engine_expire(px.pe, 1 + POLICY_SESSION_IDLE + 1);
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), 1);
+	policy_service_expire(px.pe, 1 + POLICY_SESSION_IDLE + 1);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), 1);
 	/* the expired session's open transaction is logged */
 	ck_assert(g_str_has_suffix(last_line(), "verdict=abort"));
-	policy_engine_refuse(px.pe, POLICY_TOO_LONG, px.reply, sizeof px.reply);
+	policy_service_refuse(px.pe, POLICY_TOO_LONG, px.reply, sizeof px.reply);
 	ck_assert_str_eq(px.reply, "action=DEFER bad policy request: no empty line within 65536 octets\n\n");
 	ck_assert_uint_eq(stats_get(&px.st.policy_requests[STATS_POLICY_BAD]), 1);
 }
@@ -358,7 +358,7 @@ START_TEST(engine_bounded)
 		snprintf(port, sizeof port, "%d", i % 65536);
 		ask(1, "client_port", port, "client_address", i < 65536 ? "192.0.2.1" : "192.0.2.2", NULL);
 	}
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), POLICY_SESSIONS_MAX);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), POLICY_SESSIONS_MAX);
 }
 END_TEST
 
@@ -385,7 +385,7 @@ START_TEST(link_tells_the_milter)
 	ck_assert(!res.stop);
 	/* Postfix asks the policy service at RCPT, before the milter */
 	ck_assert_str_eq(ask(1, "protocol_name", "SMTP", NULL), "action=DUNNO\n\n");
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), 0);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), 0);
 	ck_assert_int_eq(session_link_greeting(l), GREETING_HELO);
 	session_learn_greeting(&c, session_link_greeting(l));
 	session_rcpt(&c, rcpt_argv, NULL, &res);
@@ -415,7 +415,7 @@ START_TEST(link_tells_the_milter)
 	ck_assert_uint_eq(stats_get(&px.st.greetings[GREETING_HELO]), 0);
 	/* gone: the next request is policy-only */
 	ask(1, NULL);
-	ck_assert_uint_eq(policy_engine_sessions(px.pe), 1);
+	ck_assert_uint_eq(policy_service_sessions(px.pe), 1);
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "session.h"
+#include "session_log.h"
 #include "unit.h"
 
 typedef struct {
