@@ -509,7 +509,43 @@ def latency_free_port():
     return port
 
 
+class Tee:
+    """Everything printed goes to the terminal and into the figures."""
+    def __init__(self, out):
+        self.out, self.text = out, []
+
+    def write(self, s):
+        self.text.append(s)
+        return self.out.write(s)
+
+    def flush(self):
+        self.out.flush()
+
+
+def figures_header():
+    def cmd(*args):
+        try:
+            return subprocess.run(args, capture_output=True, text=True, cwd=TOP).stdout.strip()
+        except OSError:
+            return "?"
+    release = "?"
+    try:
+        with open("/etc/os-release") as f:
+            release = dict(l.rstrip().split("=", 1) for l in f if "=" in l) \
+                .get("PRETTY_NAME", "?").strip('"')
+    except OSError:
+        pass
+    return ("make bench, %s\non %s, %d CPUs, load average %s before the run, commit %s\n"
+            "Written by tests/bench/bench.py; each row's meaning is in tests/bench/README.\n"
+            % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), release, os.cpu_count(),
+               " ".join("%.2f" % x for x in os.getloadavg()), cmd("git", "describe", "--always",
+                                                               "--dirty")))
+
+
 def main():
+    header = figures_header()
+    tee = Tee(sys.stdout)
+    sys.stdout = tee
     work = tempfile.mkdtemp(prefix="esmtp-milter-bench.", dir="/tmp")
     os.chmod(work, 0o755)
     t0 = time.time()
@@ -533,8 +569,16 @@ def main():
     results["seconds"] = time.time() - t0
     with open(os.path.join(BUILD, "bench.json"), "w") as f:
         json.dump(results, f, indent=1)
-    print("\nbench: %.0f s; numbers in %s" % (
-        results["seconds"], os.path.relpath(os.path.join(BUILD, "bench.json"), TOP)))
+    # a full run's figures are kept with the sources; a partial run's in build
+    full = not QUICK and not os.environ.get("BENCH_ONLY")
+    figures = os.path.join(TOP, "tests/bench/FIGURES") if full \
+        else os.path.join(BUILD, "bench-figures.txt")
+    print("\nbench: %.0f s; numbers in %s, this table in %s" % (
+        results["seconds"], os.path.relpath(os.path.join(BUILD, "bench.json"), TOP),
+        os.path.relpath(figures, TOP)))
+    sys.stdout = tee.out
+    with open(figures, "w") as f:
+        f.write(header + "".join(tee.text))
 
 
 if __name__ == "__main__":

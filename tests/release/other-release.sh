@@ -55,15 +55,7 @@ if [ -z "$mirror" ]; then
 	exit 1
 fi
 
-missing=""
-for p in mmdebstrap util-linux; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "installing:$missing"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+"$TOP/contrib/deps.sh" release
 
 mkdir -p "$CACHE/$other-archives/partial"
 base=$CACHE/$other-minbase.tar
