@@ -172,6 +172,9 @@ void stats_distinct_add(stats_distinct *d, const char *item);
 void stats_distinct_merge(stats_distinct *a, const uint8_t *b);
 uint64_t stats_distinct_estimate(const stats_distinct *d);
 
+/* stats_history.h: the counts by hour and by day. */
+typedef struct stats_history stats_history;
+
 typedef struct {
 	int64_t start_time;	/* seconds since the epoch */
 	atomic_uint_fast64_t connections;
@@ -202,6 +205,9 @@ typedef struct {
 	stats_mtas mtas;
 	atomic_uint_fast64_t would_refuse[RULE_COUNT];
 	stats_distinct would_refuse_clients[RULE_COUNT];
+	/* NULL: none kept (the report's sums); the daemon's owns one,
+	   sampled and written by stats_to_json(), read back by the loader */
+	stats_history *history;
 } stats;
 
 void stats_init(stats *s);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stats_history.h"
+
 /* ---- Prometheus ------------------------------------------------------- */
 
 static void
@@ -305,11 +307,16 @@ stats_to_json(stats *s)
 		.group_end = json_end, .family_end = json_family_end};
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	json_ctx j = {b, s};
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 
+	/* the history up to this moment, counted before the totals are
+	   written, so that both say the same */
+	if (s->history)
+		stats_history_sample(s->history, s, now);
 	json_builder_begin_object(b);
 	stats_json_uint(b, "version", STATS_JSON_VERSION);
 	stats_json_uint(b, "start_time", (uint64_t)s->start_time);
-	stats_json_uint(b, "time", (uint64_t)(g_get_real_time() / G_USEC_PER_SEC));
+	stats_json_uint(b, "time", (uint64_t)now);
 	stats_walk(s, &v, &j);
 
 	json_builder_set_member_name(b, "top_clients");
@@ -319,6 +326,8 @@ stats_to_json(stats *s)
 	json_builder_end_object(b);
 	stats_mta_json(b, s);
 	json_distinct(b, s);
+	if (s->history)
+		stats_history_json(s->history, b);
 
 	json_builder_end_object(b);
 	return json_builder_get_root(b);

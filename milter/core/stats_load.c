@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "stats_export.h"
+#include "stats_history.h"
 #include "utf8_text.h"
 
 /*
@@ -269,6 +270,17 @@ from_json(stats *s, JsonNode *root, GPtrArray *lost, GError **error)
 		r.rd.error = NULL;	/* stats_mta_restore() said why */
 		fail(&r.rd, "mtas");
 	}
+	if (s->history) {
+		JsonNode *h = json_object_get_member(r.root, "history");
+
+		r.rd.family = "history";
+		if (h && !stats_history_load(s->history, h, r.rd.ok ? error : NULL)) {
+			r.rd.error = NULL;	/* stats_history_load() said why */
+			fail(&r.rd, "history");
+		}
+		/* what was restored is not new: the next sample counts from it */
+		stats_history_rebase(s->history, s);
+	}
 	return r.rd.ok || lost != NULL;
 }
 
@@ -322,8 +334,11 @@ stats_load_text(stats *s, const char *text, size_t len,
 	}
 	if (!stats_from_json_partial(s, json_parser_get_root(parser), out->lost,
 				     error)) {
+		stats_history *history = s->history;
+
 		stats_clear(s);
 		stats_init(s);
+		s->history = history;
 		return false;
 	}
 	return true;

@@ -13,6 +13,7 @@
 #include "process.h"
 #include "stats_export.h"
 #include "stats_http.h"
+#include "stats_history.h"
 #include "stats_state.h"
 
 struct housekeeping {
@@ -70,6 +71,9 @@ housekeeping_save(housekeeping *h)
 	g_autoptr(GError) error = NULL;
 	gint64 start = g_get_monotonic_time();
 
+	/* the history's minute: with a state file or without one */
+	stats_history_sample(h->proc->counters.history, &h->proc->counters,
+			     g_get_real_time() / G_USEC_PER_SEC);
 	if (config->state_file[0] != '\0'
 	    && !stats_state_save(&h->proc->counters, config->state_file, &error))
 		log_msg(LOG_ERR, NULL, "cannot save statistics to %s: %s",

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "log.h"
+#include "stats_history.h"
 
 void
 process_init(process *p, bool with_links)
@@ -16,6 +17,7 @@ process_init(process *p, bool with_links)
 	g_mutex_init(&p->config_lock);
 	p->config = NULL;
 	stats_init(&p->counters);
+	p->counters.history = stats_history_new();
 	p->links = with_links ? session_links_new() : NULL;
 	p->fd_cap = 1000;
 }
@@ -26,6 +28,8 @@ process_clear(process *p)
 	process_config_set(p, NULL);
 	session_links_free(p->links);
 	p->links = NULL;
+	stats_history_free(p->counters.history);
+	p->counters.history = NULL;
 	stats_clear(&p->counters);
 	g_mutex_clear(&p->config_lock);
 }

@@ -18,6 +18,7 @@ main(void)
 	srunner_add_suite(sr, transport_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, utf8_suite());
+	srunner_add_suite(sr, history_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

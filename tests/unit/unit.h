@@ -15,5 +15,6 @@ Suite *log_suite(void);
 Suite *transport_suite(void);
 Suite *rules_suite(void);
 Suite *utf8_suite(void);
+Suite *history_suite(void);
 
 #endif
