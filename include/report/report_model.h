@@ -28,8 +28,41 @@ typedef struct {
 	GArray *rows;
 } section;
 
+/*
+ * The recent figures, from the documents' histories merged by hour and
+ * day (report_window.c): the headline figures over the last 24 hours
+ * (now's hour and the 23 before) and the last 7 days (today and the 6
+ * before, UTC), and three series for the page's charts.
+ */
+#define REPORT_HOURS 48
+#define REPORT_DAYS 90
+typedef enum {
+	RECENT_SESSIONS, RECENT_TRANSACTIONS, RECENT_MESSAGES, RECENT_REJECTED,
+	RECENT_VIOLATIONS, RECENT_SIZE_LIES, RECENT_HELO, RECENT_COUNT
+} recent_figure;
+typedef enum { SERIES_TRANSACTIONS, SERIES_VIOLATIONS, SERIES_SIZE_LIES,
+	       SERIES_COUNT } recent_series;
+typedef struct {
+	bool present;		/* a document has a history */
+	int64_t now;		/* the latest document's time */
+	uint64_t day[RECENT_COUNT], week[RECENT_COUNT];
+	uint64_t hours[SERIES_COUNT][REPORT_HOURS];	/* oldest first */
+	uint64_t days[SERIES_COUNT][REPORT_DAYS];
+} report_recent;
+
+/* A report over a window of the history (esmtp-milter-stats --since):
+   the documents were made by report_window_docs(). */
+typedef struct {
+	bool on;
+	unsigned n;		/* hours or days */
+	bool by_day;
+	int64_t from, to;	/* seconds since the epoch */
+} report_window;
+
 typedef struct {
 	stats counters;		/* read back through the statistics families */
+	report_window window;
+	report_recent recent;
 	uint64_t transactions, connections, messages, octets;
 	int64_t start_time, time;
 	GPtrArray *sections;	/* section */

@@ -7,6 +7,7 @@
  */
 #include "report.h"
 #include "report_model.h"
+#include "report_window.h"
 
 #include "stats.h"
 #include "stats_export.h"
@@ -166,6 +167,11 @@ text_readiness(GString *out, const report *r)
 
 		report_human_count(rows[i].transactions, t, sizeof t);
 		report_human_count(rows[i].clients, c, sizeof c);
+		if (r->window.on) {
+			g_string_append_printf(out, "  %-22s %8s transactions\n",
+					       rule_token(rows[i].rule), t);
+			continue;
+		}
 		g_string_append_printf(out, "  %-22s %8s transactions, about %s client%s\n",
 				       rule_token(rows[i].rule), t, c,
 				       rows[i].clients == 1 ? "" : "s");
@@ -183,6 +189,45 @@ text_readiness(GString *out, const report *r)
 	}
 }
 
+static const char *const recent_keys[RECENT_COUNT] = {
+	"sessions", "transactions", "messages", "rejected", "violations",
+	"size_lies", "helo_sessions"};
+
+/* A window's sources whose history does not cover it, one line each. */
+static void
+text_window_notes(GString *out, JsonNode *const *docs, const char *const *names,
+		  size_t ndocs)
+{
+	for (size_t i = 0; i < ndocs; i++) {
+		g_autofree char *note = report_window_note(docs[i]);
+		shown_text nm;
+
+		if (note != NULL)
+			g_string_append_printf(out, "\n  %s: %s", printable(&nm, names[i]), note);
+	}
+}
+
+/* The last 24 hours and 7 days beside since start. */
+static void
+text_recent(GString *out, report *r)
+{
+	if (!r->recent.present)
+		return;
+	g_string_append_printf(out, "\nRecent (24 hours: this hour and the 23 before; 7 days: "
+			       "today and the 6 before, UTC)\n  %-40s %8s %8s %11s\n", "",
+			       "24 hours", "7 days", "since start");
+	for (unsigned f = 0; f < RECENT_COUNT; f++) {
+		char a[32], b[32], c[32];
+
+		report_human_count(r->recent.day[f], a, sizeof a);
+		report_human_count(r->recent.week[f], b, sizeof b);
+		report_human_count(report_recent_figure(&r->counters, (recent_figure)f),
+				   c, sizeof c);
+		g_string_append_printf(out, "  %-40s %8s %8s %11s\n",
+				       report_recent_names[f], a, b, c);
+	}
+}
+
 bool
 report_text_many(JsonNode *const *docs, const char *const *names,
 		 size_t ndocs, GString *out, GError **error)
@@ -196,16 +241,25 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 	g_string_append_printf(out, "esmtp-milter statistics");
 	if (ndocs > 1)
 		g_string_append_printf(out, ", %zu instances merged", ndocs);
-	if (r.start_time > 0 && r.time >= r.start_time) {
+	if (r.window.on) {
+		g_autofree char *span = report_window_text(&r.window);
+
+		g_string_append_printf(out, " %s", span);
+	} else if (r.start_time > 0 && r.time >= r.start_time) {
 		int64_t up = r.time - r.start_time;
 
 		g_string_append_printf(out, " (daemon up %" G_GINT64_FORMAT "d %02"
 				       G_GINT64_FORMAT "h%02" G_GINT64_FORMAT "m)",
 				       up / 86400, up / 3600 % 24, up / 60 % 60);
 	}
-	g_string_append_printf(out, "\n\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n",
+	text_window_notes(out, docs, names, ndocs);
+	g_string_append_printf(out, "\n\n  %-40s %8s\n  %-40s %8s\n  %-40s %8s\n",
 			       "sessions", hl.sessions, "transactions", hl.transactions,
-			       "messages", hl.messages, "message octets", hl.octets);
+			       "messages", hl.messages);
+	/* the history keeps no octets */
+	if (!r.window.on)
+		g_string_append_printf(out, "  %-40s %8s\n", "message octets", hl.octets);
+	text_recent(out, &r);
 	if (ndocs > 1 && !text_instances(out, docs, names, ndocs, error)) {
 		report_free(&r);
 		return false;
@@ -230,6 +284,12 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 						       printable(&lb, rw->label), count, rw->percent);
 		}
 	}
+	if (r.window.on) {
+		/* the clients are counted since start only */
+		text_readiness(out, &r);
+		report_free(&r);
+		return true;
+	}
 	text_top(out, "Top clients by transactions", r.top_transactions,
 		 r.n_top_transactions);
 	text_top(out, "Top clients by violations", r.top_violations,
@@ -238,6 +298,40 @@ report_text_many(JsonNode *const *docs, const char *const *names,
 	text_readiness(out, &r);
 	report_free(&r);
 	return true;
+}
+
+/* The window and its notes, or the recent figures, as members. */
+static void
+json_window(JsonBuilder *jb, report *r, JsonNode *const *docs, size_t ndocs)
+{
+	if (r->window.on) {
+		json_builder_set_member_name(jb, "window");
+		json_builder_begin_object(jb);
+		stats_json_uint(jb, r->window.by_day ? "days" : "hours", r->window.n);
+		stats_json_uint(jb, "from", (uint64_t)r->window.from);
+		stats_json_uint(jb, "to", (uint64_t)r->window.to);
+		if (ndocs == 1) {
+			g_autofree char *note = report_window_note(docs[0]);
+
+			if (note != NULL)
+				stats_json_string(jb, "note", note);
+		}
+		json_builder_end_object(jb);
+	}
+	if (!r->recent.present)
+		return;
+	json_builder_set_member_name(jb, "recent");
+	json_builder_begin_object(jb);
+	for (unsigned k = 0; k < 2; k++) {
+		const uint64_t *v = k == 0 ? r->recent.day : r->recent.week;
+
+		json_builder_set_member_name(jb, k == 0 ? "last_24_hours" : "last_7_days");
+		json_builder_begin_object(jb);
+		for (unsigned f = 0; f < RECENT_COUNT; f++)
+			stats_json_uint(jb, recent_keys[f], v[f]);
+		json_builder_end_object(jb);
+	}
+	json_builder_end_object(jb);
 }
 
 static JsonNode *
@@ -277,6 +371,7 @@ json_of(JsonNode *const *docs, size_t ndocs, GError **error)
 		}
 		json_builder_end_array(jb);
 	}
+	json_window(jb, &r, docs, ndocs);
 	stats_json_top_entries(jb, "top_clients_by_transactions",
 			       r.top_transactions, r.n_top_transactions, false);
 	stats_json_top_entries(jb, "top_clients_by_violations",

@@ -4,6 +4,7 @@
  * the per-MTA rows; both renderers read the same.
  */
 #include "report_model.h"
+#include "report_window.h"
 #include "report.h"
 
 #include "stats_export.h"
@@ -190,6 +191,16 @@ read_docs(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 			return false;
 		}
 		o = json_node_get_object(docs[i]);
+		if (json_object_has_member(o, "window") &&
+		    JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "window"))) {
+			JsonObject *w = json_object_get_object_member(o, "window");
+
+			r->window.on = true;
+			r->window.by_day = json_object_has_member(w, "days");
+			r->window.n = (unsigned)uint_member(w, r->window.by_day ? "days" : "hours");
+			r->window.from = (int64_t)uint_member(w, "from");
+			r->window.to = (int64_t)uint_member(w, "to");
+		}
 		start = (int64_t)uint_member(o, "start_time");
 		time = (int64_t)uint_member(o, "time");
 		if (start > 0 && (r->start_time == 0 || start < r->start_time))
@@ -268,8 +279,12 @@ report_build(JsonNode *const *docs, size_t ndocs, report *r, GError **error)
 	s = new_section(r, "Verdicts (share of transactions)", "verdicts");
 	add_family(r, s->rows, "verdicts", 0, NULL, false, r->transactions);
 
-	security_sections(r);
-	mta_section(r);
+	/* a window holds only what the history keeps */
+	if (!r->window.on) {
+		security_sections(r);
+		mta_section(r);
+		report_recent_build(docs, ndocs, &r->recent);
+	}
 	r->n_top_transactions = stats_top_snapshot(&r->counters.top_transactions,
 						   r->top_transactions);
 	r->n_top_violations = stats_top_snapshot(&r->counters.top_violations,

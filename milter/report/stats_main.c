@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "report.h"
+#include "report_window.h"
 
 static size_t
 collect(char *data, size_t size, size_t n, void *userdata)
@@ -314,6 +315,8 @@ main(int argc, char **argv)
 {
 	g_auto(GStrv) urls = NULL, states = NULL;
 	gboolean as_json = FALSE, as_html = FALSE;
+	g_autofree char *since = NULL;
+	report_span span = {0, false};
 	g_autofree char *ca_file = NULL, *user = NULL, *password_file = NULL;
 	g_autofree char *cert = NULL, *key = NULL;
 	client_opts opt = {0};
@@ -337,6 +340,9 @@ main(int argc, char **argv)
 		 "print the report's figures as JSON", NULL},
 		{"html", 0, 0, G_OPTION_ARG_NONE, &as_html,
 		 "print the report as one self-contained HTML page with charts", NULL},
+		{"since", 0, 0, G_OPTION_ARG_STRING, &since,
+		 "the report over the daemons' history of the last hours, days or weeks "
+		 "(24h, 7d, 2w) instead of since start", "DURATION"},
 		{NULL, 0, 0, 0, NULL, NULL, NULL}};
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- report how clients use ESMTP");
@@ -348,7 +354,8 @@ main(int argc, char **argv)
 	int status;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1) {
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1 ||
+	    (since != NULL && !report_span_parse(since, &span, &error))) {
 		fprintf(stderr, "esmtp-milter-stats: %s\n",
 			error != NULL ? error->message : "unexpected argument");
 		return EX_USAGE;
@@ -379,6 +386,14 @@ main(int argc, char **argv)
 	if (as_json && as_html) {
 		fprintf(stderr, "esmtp-milter-stats: --json or --html, not both\n");
 		return EX_USAGE;
+	}
+	if (since != NULL) {
+		g_autoptr(GPtrArray) window = report_window_docs(
+			(JsonNode *const *)docs->pdata, docs->len, &span);
+
+		if (!print_report(window, names, as_json, as_html))
+			return EX_DATAERR;
+		return status;
 	}
 	if (!print_report(docs, names, as_json, as_html))
 		return EX_DATAERR;

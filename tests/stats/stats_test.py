@@ -589,6 +589,103 @@ def test_report_many_sources():
     assert "esmtp-milter statistics" in got.stdout and "Instances" not in got.stdout
 
 
+def history_file(path, events, since):
+    """A state file whose history holds events, (seconds ago, transactions,
+    size_overrun rejects) each, in its hour (within 48 hours) and its day,
+    as the daemon writes them; its totals are the events' sum."""
+    now = int(time.time())
+    hours, days = {}, {}
+    for ago, tx, lies in events:
+        t = now - ago
+        if ago < 47 * 3600:
+            h = hours.setdefault(t - t % 3600, [0, 0])
+            h[0] += tx
+            h[1] += lies
+        d = days.setdefault(t - t % 86400, [0, 0])
+        d[0] += tx
+        d[1] += lies
+
+    def ring(buckets):
+        return [[k, 0, v[0], 1, v[1]] if v[1] else [k, 0, v[0]]
+                for k, v in sorted(buckets.items())]
+    doc = {"version": 1, "start_time": now - since, "time": now,
+           "transactions": sum(e[1] for e in events),
+           "violations": {"size_overrun": {"reject": sum(e[2] for e in events)}},
+           "history": {"version": 1, "since": now - since,
+                       "columns": ["transactions", "violations/size_overrun/reject"],
+                       "hours": ring(hours), "days": ring(days)}}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def windowed(*args):
+    got = subprocess.run([REPORT, "--json"] + list(args), capture_output=True, text=True)
+    assert got.returncode == 0, (args, got.stderr)
+    return json.loads(got.stdout)
+
+
+def test_history_windows():
+    """Known traffic spread over simulated hours and days (a state file as
+    the daemon writes it) and live traffic now: the report over 24 h, 48 h,
+    7 d, 30 d and 400 d gives the exact counts, from the daemon and after
+    a restart, merged with a second source by hour and day; a window
+    longer than a source's history says so; a file without history says
+    it keeps none."""
+    H, Dy = 3600, 86400
+    d = Daemon("history", env={"ESMTP_MILTER_STATE_INTERVAL": "1"})
+    history_file(d.state, [(2 * H, 5, 1), (30 * H, 7, 0), (3 * Dy, 11, 2),
+                           (20 * Dy, 13, 0), (100 * Dy, 17, 0)], since=120 * Dy)
+    d.start()
+    for i in range(3):
+        out = rawmilter.session(d.sock, ip=b"192.0.2.%d" % (60 + i),
+                                mail=(b"<a@example.net>", b"SIZE=100"))
+        assert out["eom"][0] == b"c", out
+    live = "http://127.0.0.1:%d" % d.port
+    want = {"24h": 8, "48h": 15, "7d": 26, "30d": 39, "400d": 56}
+
+    def check(where, *sources):
+        for span, n in want.items():
+            got = windowed("--since", span, *sources)
+            assert got["transactions"] == n, (where, span, got["transactions"], n)
+            assert ("hours" if span.endswith("h") else "days") in got["window"], got["window"]
+        v = {r["name"].split()[0]: r["count"] for r in windowed("--since", "7d", *sources)["violations"]
+             if r["count"]}
+        assert v == {"size_overrun": 3}, (where, v)
+    check("from the daemon", "--url", live)
+    doc = d.json()
+    assert doc["transactions"] == 56 and "history" in doc, doc.get("transactions")
+    recent = windowed("--url", live)["recent"]
+    assert recent["last_24_hours"]["transactions"] == 8, recent
+    assert recent["last_7_days"]["transactions"] == 26, recent
+    assert recent["last_24_hours"]["size_lies"] == 1, recent
+    assert d.stop() == 0
+    check("from its state file", "--state", d.state)
+    d.start()
+    check("after a restart", "--url", live)
+    # a second MX host's file, its history three days long
+    other = os.path.join(WORK, "history-other.json")
+    history_file(other, [(2 * H, 100, 0), (3 * Dy - H, 1000, 0)], since=3 * Dy)
+    both = windowed("--since", "24h", "--url", live, "--state", other)
+    assert both["merged"]["transactions"] == 108, both["merged"]["transactions"]
+    assert windowed("--since", "7d", "--url", live, "--state", other)["merged"]["transactions"] \
+        == 1126
+    text = subprocess.run([REPORT, "--since", "30d", "--url", live, "--state", other],
+                          capture_output=True, text=True, check=True).stdout
+    assert re.search(r"history-other\.json: its history holds [12] of these 30 days "
+                     r"\(it begins ", text), text[:800]
+    assert "over the last 30 days" in text.splitlines()[0], text[:200]
+    assert "Top clients" not in text, text
+    golden = os.path.join(HERE, "state.json")
+    text = subprocess.run([REPORT, "--since", "24h", "--state", golden],
+                          capture_output=True, text=True, check=True).stdout
+    assert "keeps no history" in text, text[:400]
+    for bad in ("49h", "401d", "0d", "7", "d", "-1h", "7x"):
+        got = subprocess.run([REPORT, "--since", bad, "--state", golden],
+                             capture_output=True, text=True)
+        assert got.returncode == 64 and "--since" in got.stderr, (bad, got)
+    assert d.stop() == 0
+
+
 def test_grafana_dashboard():
     dash = json.load(open(os.path.join(TOP, "contrib/grafana/esmtp-milter.json")))
     exprs = []
@@ -662,7 +759,7 @@ def main():
                    test_partly_bad_state_file,
                    test_report_golden,
                    test_report_json, test_report_url_and_errors,
-                   test_report_many_sources,
+                   test_report_many_sources, test_history_windows,
                    test_grafana_dashboard, test_non_loopback_warning,
                    test_busy_listener_port):
             case(fn)
