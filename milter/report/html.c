@@ -9,6 +9,7 @@
  */
 #include "report.h"
 #include "report_model.h"
+#include "report_window.h"
 #include "utf8_text.h"
 
 #include <stdio.h>
@@ -30,7 +31,9 @@ static const char style[] =
 	"th,td{padding:.15em .6em;text-align:left;border-bottom:1px solid #eee}"
 	"td.count,td.share,th.num{text-align:right}"
 	"svg text{font:12px system-ui,sans-serif;fill:#1b1b1b}"
-	"rect.bar{fill:#3f6fb5}rect.warn{fill:#c0392b}"
+	"rect.bar{fill:#3f6fb5}rect.warn{fill:#c0392b}rect.col{fill:#3f6fb5}"
+	"rect.bg{fill:#f1f3f6}svg.columns text{font-size:10px;fill:#555}"
+	"figure{margin:0}figcaption{font-size:.85em;color:#555}"
 	"@media print{body{max-width:none}nav{display:none}"
 	"h2{break-after:avoid}.section{break-inside:avoid}}";
 
@@ -232,13 +235,19 @@ html_readiness(GString *out, const report *r)
 				"switching one to reject would have refused nothing.</p></section>");
 		return;
 	}
-	g_string_append(out, "<table><thead><tr><th>rule</th><th class=\"num\">transactions</th>"
-			"<th class=\"num\">clients (about)</th><th>clients with most</th>"
-			"</tr></thead><tbody>");
+	g_string_append(out, "<table><thead><tr><th>rule</th><th class=\"num\">transactions</th>");
+	/* the clients are counted since start only, never in a window */
+	if (!r->window.on)
+		g_string_append(out, "<th class=\"num\">clients (about)</th><th>clients with most</th>");
+	g_string_append(out, "</tr></thead><tbody>");
 	for (unsigned i = 0; i < n; i++) {
 		g_string_append_printf(out, "<tr data-rule=\"%s\"><td>%s</td>",
 				       rule_token(rows[i].rule), rule_token(rows[i].rule));
 		count_cell(out, rows[i].transactions);
+		if (r->window.on) {
+			g_string_append(out, "</tr>");
+			continue;
+		}
 		count_cell(out, rows[i].clients);
 		g_string_append(out, "<td><ul>");
 		for (unsigned k = 0; k < rows[i].ntop; k++) {
@@ -285,6 +294,89 @@ html_instances(GString *out, JsonNode *const *docs, const char *const *names,
 	g_string_append(out, "</tbody></table></section>");
 }
 
+/*
+ * One column per hour or day, oldest first, scaled to the largest; each
+ * with its count and the bucket's start in data-count and data-at.
+ */
+static void
+column_chart(GString *out, const char *caption, const uint64_t *v, unsigned n,
+	     int64_t last, int64_t width)
+{
+	unsigned bar = n > 60 ? 4 : 6, height = 60;
+	uint64_t max = 1;
+
+	for (unsigned i = 0; i < n; i++)
+		max = MAX(max, v[i]);
+	char top[32];
+
+	report_human_count(max, top, sizeof top);
+	g_string_append_printf(out, "<figure><svg class=\"columns\" role=\"img\" width=\"%u\" "
+			       "height=\"%u\" viewBox=\"0 0 %u %u\" xmlns=\"http://www.w3.org/2000/svg\">"
+			       "<title>", n * bar, height + 2, n * bar, height + 2);
+	text(out, caption);
+	/* the frame, and the count the tallest column stands for */
+	g_string_append_printf(out, "</title><rect class=\"bg\" x=\"0\" y=\"0\" width=\"%u\" "
+			       "height=\"%u\"/><text x=\"2\" y=\"10\">%s</text>",
+			       n * bar, height + 2, top);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned h = (unsigned)((double)v[i] / (double)max * height + 0.5);
+		g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc(
+			last - (int64_t)(n - 1 - i) * width);
+		g_autofree char *iso = g_date_time_format(at, width == 86400 ? "%Y-%m-%d"
+							  : "%Y-%m-%dT%H:00Z");
+
+		g_string_append_printf(out, "<rect class=\"col\" x=\"%u\" y=\"%u\" width=\"%u\" "
+				       "height=\"%u\" data-count=\"%" G_GUINT64_FORMAT "\" "
+				       "data-at=\"%s\"><title>%s: %" G_GUINT64_FORMAT "</title></rect>",
+				       i * bar, height + 1 - h, bar - 1, h, v[i], iso, iso, v[i]);
+	}
+	g_string_append(out, "</svg><figcaption>");
+	text(out, caption);
+	g_string_append(out, "</figcaption></figure>");
+}
+
+/* The last 24 hours and 7 days beside since start, and the charts. */
+static void
+html_recent(GString *out, report *r)
+{
+	static const char *const what[SERIES_COUNT] = {
+		"transactions", "violations", "SIZE lies (size_overrun fired)"};
+	const report_recent *rc = &r->recent;
+	int64_t hour = rc->now - rc->now % 3600, day = rc->now - rc->now % 86400;
+
+	if (!rc->present)
+		return;
+	g_string_append(out, "<section id=\"recent\"><h2>Recent (24 hours: this hour and the "
+			"23 before; 7 days: today and the 6 before, UTC)</h2><div class=\"section\">"
+			"<table><thead><tr><th></th><th class=\"num\">24 hours</th>"
+			"<th class=\"num\">7 days</th><th class=\"num\">since start</th></tr>"
+			"</thead><tbody>");
+	for (unsigned f = 0; f < RECENT_COUNT; f++) {
+		g_string_append_printf(out, "<tr data-figure=\"%u\"><td>", f);
+		text(out, report_recent_names[f]);
+		g_string_append(out, "</td>");
+		count_cell(out, rc->day[f]);
+		count_cell(out, rc->week[f]);
+		count_cell(out, report_recent_figure(&r->counters, (recent_figure)f));
+		g_string_append(out, "</tr>");
+	}
+	g_string_append(out, "</tbody></table></div><div class=\"section\" id=\"by-hour\">");
+	for (unsigned s = 0; s < SERIES_COUNT; s++) {
+		g_autofree char *c = g_strdup_printf("%s per hour, last %d hours", what[s],
+						     REPORT_HOURS);
+
+		column_chart(out, c, rc->hours[s], REPORT_HOURS, hour, 3600);
+	}
+	g_string_append(out, "</div><div class=\"section\" id=\"by-day\">");
+	for (unsigned s = 0; s < SERIES_COUNT; s++) {
+		g_autofree char *c = g_strdup_printf("%s per day, last %d days", what[s],
+						     REPORT_DAYS);
+
+		column_chart(out, c, rc->days[s], REPORT_DAYS, day, 86400);
+	}
+	g_string_append(out, "</div></section>");
+}
+
 /* Whose figures these are and when they were taken. */
 static void
 html_origin(GString *out, const report *r, bool served)
@@ -324,7 +416,24 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 	html_origin(out, &r, served);
 	if (ndocs > 1)
 		g_string_append_printf(out, "%zu instances merged. ", ndocs);
-	if (r.start_time > 0 && r.time >= r.start_time) {
+	if (r.window.on) {
+		g_autofree char *span = report_window_text(&r.window);
+
+		g_string_append(out, "The figures ");
+		text(out, span);
+		g_string_append(out, ".");
+		for (size_t i = 0; i < ndocs; i++) {
+			g_autofree char *note = report_window_note(docs[i]);
+
+			if (note == NULL)
+				continue;
+			g_string_append(out, " <span class=\"note\">");
+			text(out, names[i]);
+			g_string_append(out, ": ");
+			text(out, note);
+			g_string_append(out, ".</span>");
+		}
+	} else if (r.start_time > 0 && r.time >= r.start_time) {
 		int64_t up = r.time - r.start_time;
 
 		g_string_append_printf(out, "Counting for %" G_GINT64_FORMAT " d %" G_GINT64_FORMAT
@@ -338,15 +447,19 @@ report_html_many(JsonNode *const *docs, const char *const *names, size_t ndocs,
 			       "<dt>message octets</dt><dd data-count=\"%" G_GUINT64_FORMAT "\">%s</dd>"
 			       "</dl></header><main>", r.connections, hl.sessions, r.transactions,
 			       hl.transactions, r.messages, hl.messages, r.octets, hl.octets);
+	html_recent(out, &r);
 	if (ndocs > 1)
 		html_instances(out, docs, names, ndocs);
 	for (guint i = 0; i < r.sections->len; i++)
 		html_section(out, &r, g_ptr_array_index(r.sections, i));
 	html_readiness(out, &r);
-	html_top(out, &r, "top-transactions", "Top clients by transactions",
-		 r.top_transactions, r.n_top_transactions);
-	html_top(out, &r, "top-violations", "Top clients by violations (their profiles)",
-		 r.top_violations, r.n_top_violations);
+	/* the clients are counted since start only, never in a window */
+	if (!r.window.on) {
+		html_top(out, &r, "top-transactions", "Top clients by transactions",
+			 r.top_transactions, r.n_top_transactions);
+		html_top(out, &r, "top-violations", "Top clients by violations (their profiles)",
+			 r.top_violations, r.n_top_violations);
+	}
 	g_string_append(out, "</main></body></html>\n");
 	report_free(&r);
 	return true;

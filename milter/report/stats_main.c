@@ -240,10 +240,15 @@ load_all(char **urls, char **states, const client_opts *opt, GPtrArray *docs,
 	return status;
 }
 
-/* The report on stdout; false with the reason on stderr. */
+/* The report on stdout, over span's window when span is not NULL; false
+   with the reason on stderr. */
 static bool
-print_report(GPtrArray *docs, GPtrArray *names, bool as_json, bool as_html)
+print_report(GPtrArray *all, GPtrArray *names, const report_span *span,
+	     bool as_json, bool as_html)
 {
+	g_autoptr(GPtrArray) window = span != NULL
+		? report_window_docs((JsonNode *const *)all->pdata, all->len, span) : NULL;
+	GPtrArray *docs = window != NULL ? window : all;
 	JsonNode *const *d = (JsonNode *const *)docs->pdata;
 	const char *const *n = (const char *const *)names->pdata;
 	g_autoptr(GError) error = NULL;
@@ -387,15 +392,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "esmtp-milter-stats: --json or --html, not both\n");
 		return EX_USAGE;
 	}
-	if (since != NULL) {
-		g_autoptr(GPtrArray) window = report_window_docs(
-			(JsonNode *const *)docs->pdata, docs->len, &span);
-
-		if (!print_report(window, names, as_json, as_html))
-			return EX_DATAERR;
-		return status;
-	}
-	if (!print_report(docs, names, as_json, as_html))
+	if (!print_report(docs, names, since != NULL ? &span : NULL, as_json, as_html))
 		return EX_DATAERR;
 	return status;
 }

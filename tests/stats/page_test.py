@@ -69,6 +69,11 @@ class Dom(html.parser.HTMLParser):
         return {a["data-label"]: int(a["data-count"]) for t, a, s in self.elements
                 if t == "rect" and s == section}
 
+    def columns(self, section):
+        """The column charts' bars, (count, bucket start) each, in order."""
+        return [(int(a["data-count"]), a["data-at"]) for t, a, s in self.elements
+                if t == "rect" and s == section and a.get("class") == "col"]
+
     def counts(self, section):
         return [int(a["data-count"]) for t, a, s in self.elements
                 if t == "td" and s == section and "data-count" in a]
@@ -140,6 +145,15 @@ def daemon_page():
         assert [a["data-rule"] for a in ready] == ["param_without_ehlo"], ready
         assert dom.counts("readiness")[:2] == [1, 1], dom.counts("readiness")
         assert "198.51.100.7: 1" in dom.sections["readiness"], dom.sections["readiness"]
+        # the last 24 hours and 7 days beside since start: all of it now
+        recent = dom.counts("recent")
+        assert recent[0:3] == [4, 4, 4] and recent[3:6] == [4, 4, 4], recent  # sessions, transactions
+        assert recent[12:15] == [1, 1, 1] and recent[18:21] == [1, 1, 1], recent  # violations, HELO
+        cols = dom.columns("recent")
+        assert len(cols) == 3 * 48 + 3 * 90, len(cols)
+        assert cols[47][0] == 4 and sum(c for c, _ in cols[:48]) == 4, cols[:48]
+        assert sum(c for c, _ in cols[48:96]) == 1, cols[48:96]
+        assert cols[3 * 48 + 89][0] == 4, cols[3 * 48 + 89]
         shot = chromium("--screenshot=" + SHOT, "--window-size=1280,3000", "--hide-scrollbars",
                         url)
         assert shot.returncode == 0 and os.path.getsize(SHOT) > 10000, shot.stderr[-1000:]
@@ -184,6 +198,59 @@ def report_pages():
         assert len(page) < 400000, len(page)
         assert "instances" in dom.sections, "no instances table for two sources"
     check("a state naming thousands of clients, from two sources: bounded tables", many_clients)
+
+    def history():
+        """A state file with a known history: the recent table and the
+        charts carry its counts where they belong; --since over it."""
+        now = int(time.time())
+        hour, day = now - now % 3600, now - now % 86400
+        past = now - 3 * 86400
+        h2 = now - 2 * 3600
+        state = {"version": 1, "start_time": now - 30 * 86400, "time": now, "transactions": 16,
+                 "violations": {"size_overrun": {"reject": 1}},
+                 "history": {"version": 1, "since": now - 30 * 86400,
+                             "columns": ["transactions", "violations/size_overrun/reject"],
+                             "hours": [[h2 - h2 % 3600, 0, 5, 1, 1]],
+                             "days": sorted([[h2 - h2 % 86400, 0, 5, 1, 1],
+                                             [past - past % 86400, 0, 11]])}}
+        path = os.path.join(WORK, "history.json")
+        with open(path, "w") as f:
+            json.dump(state, f)
+        page = subprocess.run([REPORT, "--html", "--state", path], capture_output=True,
+                              text=True, check=True).stdout
+        tidy_ok(page)
+        dom = Dom(page)
+        recent = dom.counts("recent")
+        assert recent[3:6] == [5, 16, 16], recent       # transactions: 24 h, 7 d, since start
+        assert recent[15:18] == [1, 1, 1], recent       # SIZE lies
+        cols = dom.columns("recent")
+        at = {a: c for c, a in cols[:48]}
+        stamp = time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(h2))
+        assert at.get(stamp) == 5 and sum(at.values()) == 5, (stamp, at)
+        days = {a: c for c, a in cols[3 * 48:3 * 48 + 90]}
+        assert days.get(time.strftime("%Y-%m-%d", time.gmtime(past))) == 11, days
+        assert sum(days.values()) == 16, days
+        lies = {a: c for c, a in cols[2 * 48:3 * 48]}
+        assert lies.get(stamp) == 1 and sum(lies.values()) == 1, lies
+        assert cols[47][1] == time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(hour)), cols[47]
+        assert cols[-1][1] == time.strftime("%Y-%m-%d", time.gmtime(day)), cols[-1]
+        week = subprocess.run([REPORT, "--html", "--since", "7d", "--state", path],
+                              capture_output=True, text=True, check=True).stdout
+        tidy_ok(week)
+        dom = Dom(week)
+        assert "over the last 7 days" in week and "top-transactions" not in dom.sections, \
+            list(dom.sections)
+        totals = [a.get("data-count") for t, a, s in dom.elements if t == "dd"]
+        assert totals[1] == "16", totals
+        # and as a person sees it: Chromium renders the page of the history
+        html_path = os.path.join(WORK, "history.html")
+        with open(html_path, "w") as f:
+            f.write(page)
+        r = chromium("--dump-dom", "file://" + html_path)
+        assert r.returncode == 0 and not console_errors(r.stderr), r.stderr[-1000:]
+        assert Dom(r.stdout).columns("recent") == cols
+    check("a known history: the recent figures and the charts per hour and per day carry "
+          "its counts at their hours and days; --since 7d over it", history)
 
 
 def main():
