@@ -241,8 +241,8 @@ stats_history_sample(stats_history *h, stats *s, int64_t now)
 		uint64_t grew = now_total >= h->last[c] ? now_total - h->last[c]
 							: now_total;
 
-		hb->counts[c] += grew;
-		db->counts[c] += grew;
+		hb->counts[c] = MIN(hb->counts[c] + grew, (uint64_t)G_MAXINT64);
+		db->counts[c] = MIN(db->counts[c] + grew, (uint64_t)G_MAXINT64);
 		h->last[c] = now_total;
 	}
 	h->newest = hour;
@@ -345,8 +345,10 @@ load_ring(stats_history *h, JsonNode *node, bucket *ring, unsigned n,
 			    !json_count(json_array_get_element(row, k + 1), &count) ||
 			    (uint64_t)col >= nmap)
 				goto bad;
+			/* held below 2^63, as JSON writes it back */
 			if (map[col] >= 0)
-				bk->counts[map[col]] += (uint64_t)count;
+				bk->counts[map[col]] = MIN(bk->counts[map[col]] + (uint64_t)count,
+							   (uint64_t)G_MAXINT64);
 		}
 	}
 	return true;

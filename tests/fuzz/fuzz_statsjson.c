@@ -4,7 +4,8 @@
  * and state files. Whatever the input: no crash, no leak; what the
  * daemon restores it writes again as valid UTF-8 JSON that reads back
  * without loss to the same text; the report renders a document it
- * accepts (text, JSON, HTML) as valid UTF-8.
+ * accepts (text, JSON, HTML, and over a window of its history) as valid
+ * UTF-8. The history member is read and written as the daemon does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,9 @@
 #include <json-glib/json-glib.h>
 
 #include "report.h"
+#include "report_window.h"
 #include "stats_export.h"
+#include "stats_history.h"
 #include "stats_load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,6 +40,8 @@ as_state_file(const uint8_t *data, size_t size)
 
 	stats_init(&st);
 	stats_init(&again);
+	st.history = stats_history_new();
+	again.history = stats_history_new();
 	if (stats_load_text(&st, (const char *)data, size, &out, NULL)) {
 		text = stats_json_text(&st, false);
 		must(g_utf8_validate(text, -1, NULL), "the saved JSON is not UTF-8");
@@ -47,6 +52,8 @@ as_state_file(const uint8_t *data, size_t size)
 	}
 	stats_load_outcome_clear(&out);
 	stats_load_outcome_clear(&out2);
+	stats_history_free(st.history);
+	stats_history_free(again.history);
 	stats_clear(&st);
 	stats_clear(&again);
 }
@@ -84,6 +91,16 @@ as_report_source(const uint8_t *data, size_t size)
 	}
 	must(report_html_many(&doc, &name, 1, true, html, NULL), "no page");
 	must(g_utf8_validate(html->str, (gssize)html->len, NULL), "the page is not UTF-8");
+	/* and over a window of its history (--since 7d) */
+	{
+		report_span span = {7, true};
+		g_autoptr(GPtrArray) window = report_window_docs(&doc, 1, &span);
+		g_autoptr(GString) w = g_string_new(NULL);
+
+		must(report_text_many((JsonNode *const *)window->pdata, &name, 1, w, NULL),
+		     "no report over a window");
+		must(g_utf8_validate(w->str, (gssize)w->len, NULL), "the window is not UTF-8");
+	}
 }
 
 int
