@@ -79,7 +79,7 @@ check: deps-check
 	@# the bench's programs are built too, so that they do not rot
 	@$(MAKE) --no-print-directory esmtp-milter esmtp-milter-stats \
 	  $(BUILD)/null_filter $(BUILD)/null_policy $(BUILD)/milterload \
-	  $(BUILD)/parse_bench layering mutants-check \
+	  $(BUILD)/parse_bench $(BUILD)/save_bench layering mutants-check \
 	  doc-tests unit unit-san tsan-tests fuzz-replay fuzz-run milter-tests \
 	  cli-tests install-tests stats-tests page-tests prometheus-tests deb-tests \
 	  deploy-tests e2e-tests
@@ -288,8 +288,12 @@ $(BUILD)/null_policy $(BUILD)/milterload: $(BUILD)/%: tests/bench/%.c Makefile
 $(BUILD)/parse_bench: $(BUILD)/tests/bench/parse_bench.o $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
 
+$(BUILD)/save_bench: $(BUILD)/tests/bench/save_bench.o \
+    $(BUILD)/milter/daemon/stats_state.o $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(CORE_PKGS)) -lm
+
 bench: deps-bench esmtp-milter $(BUILD)/null_filter $(BUILD)/null_policy \
-    $(BUILD)/milterload $(BUILD)/parse_bench
+    $(BUILD)/milterload $(BUILD)/parse_bench $(BUILD)/save_bench
 	$(PYTHON) tests/bench/bench.py $(CURDIR) $(CURDIR)/$(BUILD)
 
 # Not part of make check: applies each curated mutant of

@@ -19,7 +19,9 @@
 bool
 stats_state_save(stats *s, const char *path, GError **error)
 {
-	g_autofree char *text = stats_json_text(s, true);
+	/* compact: the history's numbers one to a line would double the
+	   file (python3 -m json.tool shows it indented) */
+	g_autofree char *text = stats_json_text(s, false);
 
 	return g_file_set_contents_full(path, text, -1,
 					G_FILE_SET_CONTENTS_CONSISTENT

@@ -18,6 +18,7 @@
 #include "session.h"
 #include "session_link.h"
 #include "stats_export.h"
+#include "stats_history.h"
 
 #define WORKERS 4
 #define ITERATIONS 1500
@@ -160,6 +161,8 @@ main(void)
 	uint64_t verdicts = 0, greetings = 0;
 
 	stats_init(&st);
+	/* the reader's JSON samples the history while the workers count */
+	st.history = stats_history_new();
 	links = session_links_new();
 	current = config_new_defaults();
 	/* GLib's and json-glib's one-time set-up, before any thread */
@@ -187,6 +190,23 @@ main(void)
 	       stats_get(&st.connections), stats_get(&st.transactions),
 	       stats_get(&st.policy_requests[POLICY_STATE_RCPT])
 	       + stats_get(&st.policy_requests[POLICY_STATE_EOM]));
+	/* every transaction in the history once, whatever the samples met */
+	{
+		stats *sum = g_new0(stats, 1);
+		int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+
+		stats_init(sum);
+		stats_history_sample(st.history, &st, now);
+		stats_history_window(st.history, now, 2, false, sum, NULL);
+		if (stats_get(&sum->transactions) != stats_get(&st.transactions)) {
+			fprintf(stderr, "stress: the history holds %" G_GUINT64_FORMAT
+				" transactions of %" G_GUINT64_FORMAT "\n",
+				stats_get(&sum->transactions), stats_get(&st.transactions));
+			return 1;
+		}
+		stats_clear(sum);
+		g_free(sum);
+	}
 	if (verdicts != stats_get(&st.transactions)
 	    || greetings != stats_get(&st.connections)
 	    || stats_get(&st.connections) < WORKERS * ITERATIONS
@@ -197,6 +217,7 @@ main(void)
 	}
 	session_links_free(links);
 	config_unref(current);
+	stats_history_free(st.history);
 	stats_clear(&st);
 	return 0;
 }
