@@ -345,6 +345,10 @@ load_ring(stats_history *h, JsonNode *node, bucket *ring, unsigned n,
 		    !json_count(json_array_get_element(row, 0), &key) ||
 		    key <= 0 || key % width != 0)
 			goto bad;
+		/* a bucket older than the one its slot holds is past the ring
+		   (another source stopped long ago): it has no place */
+		if (ring[(uint64_t)(key / width) % n].key > key)
+			continue;
 		bk = slot(ring, n, key, width, h->ncolumns);
 		for (unsigned k = 1; k + 1 < json_array_get_length(row); k += 2) {
 			if (!json_count(json_array_get_element(row, k), &col) ||

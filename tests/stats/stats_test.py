@@ -647,7 +647,11 @@ def test_history_windows():
         for span, n in want.items():
             got = windowed("--since", span, *sources)
             assert got["transactions"] == n, (where, span, got["transactions"], n)
-            assert ("hours" if span.endswith("h") else "days") in got["window"], got["window"]
+            w = got["window"]
+            width = 3600 if span.endswith("h") else 86400
+            assert w["hours" if width == 3600 else "days"] == int(span[:-1]), w
+            # the window starts at the hour or day n - 1 before the last
+            assert w["from"] == w["to"] - w["to"] % width - (int(span[:-1]) - 1) * width, w
         v = {r["name"].split()[0]: r["count"] for r in windowed("--since", "7d", *sources)["violations"]
              if r["count"]}
         assert v == {"size_overrun": 3}, (where, v)

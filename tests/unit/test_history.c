@@ -173,9 +173,10 @@ START_TEST(test_sources_merge_by_hour)
 
 	traffic(a, now - HOUR, 3, 0);
 	traffic(a, now, 4, 0);
-	/* b stopped days ago: its old hours must not push a's out */
-	traffic(b, now - 3 * DAY - HOUR, 10, 0);
-	traffic(b, now - 3 * DAY, 20, 0);
+	/* b stopped days ago: its old hours, in the slots of a's (49 and
+	   48 hours before a's), must not push a's out */
+	traffic(b, now - 49 * HOUR, 10, 0);
+	traffic(b, now - 48 * HOUR, 20, 0);
 	da = json_object_get_member(json_node_get_object(saved(a)), "history");
 	db = json_object_get_member(json_node_get_object(saved(b)), "history");
 	ck_assert(stats_history_load(m->history, da, &error));
@@ -183,6 +184,16 @@ START_TEST(test_sources_merge_by_hour)
 	ck_assert_uint_eq(window(m, now, 2, false, NULL), 7);
 	ck_assert_uint_eq(window(m, now, 1, true, NULL), 7);
 	ck_assert_uint_eq(window(m, now, 4, true, NULL), 37);
+	/* and in the other order */
+	{
+		stats *m2 = new_stats();
+
+		ck_assert(stats_history_load(m2->history, db, &error));
+		ck_assert(stats_history_load(m2->history, da, &error));
+		ck_assert_uint_eq(window(m2, now, 2, false, NULL), 7);
+		ck_assert_uint_eq(window(m2, now, 4, true, NULL), 37);
+		free_stats(m2);
+	}
 	/* the same source twice sums, as two daemons in the same hour do */
 	ck_assert(stats_history_load(m->history, da, &error));
 	ck_assert_uint_eq(window(m, now, 2, false, NULL), 14);
