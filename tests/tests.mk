@@ -301,7 +301,7 @@ bench: deps-bench esmtp-milter $(BUILD)/null_filter $(BUILD)/null_policy \
 # cover its file; every mutant must be caught. MUTANTS=TEXT runs only
 # the mutants whose file or text contains TEXT.
 mutants: deps-mutants
-	$(PYTHON) tests/mutants/mutants.py $(CURDIR) $(CURDIR)/$(BUILD)/mutants $(MUTANTS)
+	$(PYTHON) tests/mutants/mutants.py $(CURDIR) $(CURDIR)/$(BUILD)/mutants $(if $(MUTANTS),'$(MUTANTS)')
 
 # make check's part of it: every mutant's text still occurs exactly once
 # in its file, so that the list cannot go stale unnoticed (no build)

@@ -627,8 +627,9 @@ def windowed(*args):
 def test_history_windows():
     """Known traffic spread over simulated hours and days (a state file as
     the daemon writes it) and live traffic now: the report over 24 h, 48 h,
-    7 d, 30 d and 400 d gives the exact counts, from the daemon and after
-    a restart, merged with a second source by hour and day; a window
+    7 d, 30 d and 400 d gives the exact counts, from the daemon, after a
+    reload and after a restart, merged with a second source by hour and
+    day; a window
     longer than a source's history says so; a file without history says
     it keeps none."""
     H, Dy = 3600, 86400
@@ -662,6 +663,10 @@ def test_history_windows():
     assert recent["last_24_hours"]["transactions"] == 8, recent
     assert recent["last_7_days"]["transactions"] == 26, recent
     assert recent["last_24_hours"]["size_lies"] == 1, recent
+    # a reload (SIGHUP) saves and keeps the history as it is
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reloaded " in d.log(), "the reload")
+    check("after a reload", "--url", live)
     assert d.stop() == 0
     check("from its state file", "--state", d.state)
     d.start()
