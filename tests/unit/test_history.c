@@ -167,7 +167,7 @@ END_TEST
 START_TEST(test_sources_merge_by_hour)
 {
 	stats *a = new_stats(), *b = new_stats(), *m = new_stats();
-	JsonNode *da, *db;
+	JsonNode *a_doc, *b_doc, *da, *db;
 	GError *error = NULL;
 	int64_t now = T0 + 5 * DAY;
 
@@ -177,8 +177,10 @@ START_TEST(test_sources_merge_by_hour)
 	   48 hours before a's), must not push a's out */
 	traffic(b, now - 49 * HOUR, 10, 0);
 	traffic(b, now - 48 * HOUR, 20, 0);
-	da = json_object_get_member(json_node_get_object(saved(a)), "history");
-	db = json_object_get_member(json_node_get_object(saved(b)), "history");
+	a_doc = saved(a);
+	b_doc = saved(b);
+	da = json_object_get_member(json_node_get_object(a_doc), "history");
+	db = json_object_get_member(json_node_get_object(b_doc), "history");
 	ck_assert(stats_history_load(m->history, da, &error));
 	ck_assert(stats_history_load(m->history, db, &error));
 	ck_assert_uint_eq(window(m, now, 2, false, NULL), 7);
@@ -197,6 +199,8 @@ START_TEST(test_sources_merge_by_hour)
 	/* the same source twice sums, as two daemons in the same hour do */
 	ck_assert(stats_history_load(m->history, da, &error));
 	ck_assert_uint_eq(window(m, now, 2, false, NULL), 14);
+	json_node_unref(a_doc);
+	json_node_unref(b_doc);
 	free_stats(a);
 	free_stats(b);
 	free_stats(m);
