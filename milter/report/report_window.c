@@ -117,8 +117,9 @@ char *
 report_window_note(JsonNode *doc)
 {
 	JsonObject *o = json_node_get_object(doc);
-	JsonObject *w = json_object_has_member(o, "window")
-		? json_object_get_object_member(o, "window") : NULL;
+	JsonNode *wn = json_object_get_member(o, "window");
+	JsonObject *w = wn != NULL && JSON_NODE_HOLDS_OBJECT(wn)
+		? json_node_get_object(wn) : NULL;
 	bool by_day;
 	int64_t n, held, since;
 	g_autoptr(GDateTime) at = NULL;

@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	g_autofree char *text = NULL;
 	g_autofree char *plain_path = NULL, *hist_path = NULL;
 	stats *plain = g_new0(stats, 1), *hist = g_new0(stats, 1);
-	stats_load_outcome out = {g_ptr_array_new_with_free_func(g_free), 0};
+	stats_load_outcome out = {0}, out2 = {0};
 	unsigned rounds;
 	double *a, *b;
 	gsize len;
@@ -93,7 +93,7 @@ main(int argc, char **argv)
 	stats_init(hist);
 	hist->history = stats_history_new();
 	if (!stats_load_text(plain, text, len, &out, NULL) ||
-	    !stats_load_text(hist, text, len, &out, NULL))
+	    !stats_load_text(hist, text, len, &out2, NULL))
 		return 1;
 	fill(hist, g_get_real_time() / G_USEC_PER_SEC);
 	plain_path = g_build_filename(argv[2], "plain.json", NULL);
@@ -118,5 +118,6 @@ main(int argc, char **argv)
 	       median(a, rounds), median(b, rounds), (long long)st_a.st_size,
 	       (long long)st_b.st_size, stats_history_bytes(hist->history));
 	stats_load_outcome_clear(&out);
+	stats_load_outcome_clear(&out2);
 	return 0;
 }

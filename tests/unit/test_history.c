@@ -220,7 +220,7 @@ START_TEST(test_older_files_and_bad_history)
 	};
 	stats *s = new_stats();
 	GError *error = NULL;
-	stats_load_outcome out = {g_ptr_array_new_with_free_func(g_free), 0};
+	stats_load_outcome out = {0};
 	const char *old = "{\"version\": 1, \"start_time\": 1, \"transactions\": 9}";
 	const char *unknown = "{\"version\": 1, \"history\": {\"columns\": "
 		"[\"a_family/of/the_future\", \"transactions\"], "
@@ -230,6 +230,7 @@ START_TEST(test_older_files_and_bad_history)
 	ck_assert(stats_load_text(s, old, strlen(old), &out, &error));
 	ck_assert_uint_eq(out.lost->len, 0);
 	ck_assert_uint_eq(stats_get(&s->transactions), 9);
+	stats_load_outcome_clear(&out);
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
 		JsonNode *n = json_from_string(bad[i], NULL);
 
