@@ -20,10 +20,10 @@
  *
  * In JSON (the state file and /stats.json, member "history"):
  *   {"version": 1, "since": T, "columns": [NAME...],
- *    "hours": [[T, I, N, I, N...]...], "days": [...]}
- * T is a bucket's start in seconds since the epoch, I a column's index
- * and N its count, nonzero counts only. Columns are named
- * "family/label/label" as in /stats.json; a reader keeps the columns it
+ *    "hours": [[T, N, N...]...], "days": [...]}
+ * T is a bucket's start in seconds since the epoch, then one count N per
+ * column listed: the columns some bucket counts in, named
+ * "family/label/label" as in /stats.json. A reader keeps the columns it
  * knows by name, so files of other versions load.
  *
  * Memory: (48 + 400) buckets of one 64-bit counter per column, under

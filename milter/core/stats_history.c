@@ -251,9 +251,14 @@ stats_history_sample(stats_history *h, stats *s, int64_t now)
 	unlock(h);
 }
 
-/* JsonArray directly: a JsonBuilder per number costs ten times as much. */
+/*
+ * A ring as [start, count, count...] rows over the columns in use (used,
+ * ncolumns long), oldest slot first. JsonArray directly: a JsonBuilder
+ * per number costs ten times as much; rows over the columns in use hold
+ * half the numbers that column and count pairs would.
+ */
 static JsonNode *
-json_ring(bucket *ring, unsigned n, unsigned ncolumns)
+json_ring(bucket *ring, unsigned n, const bool *used, unsigned ncolumns)
 {
 	JsonArray *a = json_array_sized_new(n);
 	JsonNode *node = json_node_new(JSON_NODE_ARRAY);
@@ -265,22 +270,35 @@ json_ring(bucket *ring, unsigned n, unsigned ncolumns)
 			continue;
 		row = json_array_new();
 		json_array_add_int_element(row, ring[i].key);
-		for (unsigned c = 0; c < ncolumns; c++) {
-			if (!ring[i].counts[c])
-				continue;
-			json_array_add_int_element(row, c);
-			json_array_add_int_element(row, (gint64)ring[i].counts[c]);
-		}
+		for (unsigned c = 0; c < ncolumns; c++)
+			if (used[c])
+				json_array_add_int_element(row, (gint64)ring[i].counts[c]);
 		json_array_add_array_element(a, row);
 	}
 	json_node_take_array(node, a);
 	return node;
 }
 
+/* The columns some bucket of either ring counts in. */
+static void
+columns_in_use(const stats_history *h, bool *used)
+{
+	for (unsigned c = 0; c < h->ncolumns; c++) {
+		used[c] = false;
+		for (unsigned i = 0; i < STATS_HISTORY_HOURS && !used[c]; i++)
+			used[c] = h->hours[i].key > 0 && h->hours[i].counts[c] != 0;
+		for (unsigned i = 0; i < STATS_HISTORY_DAYS && !used[c]; i++)
+			used[c] = h->days[i].key > 0 && h->days[i].counts[c] != 0;
+	}
+}
+
 void
 stats_history_json(stats_history *h, JsonBuilder *b)
 {
+	g_autofree bool *used = g_new(bool, h->ncolumns ? h->ncolumns : 1);
+
 	lock(h);
+	columns_in_use(h, used);
 	json_builder_set_member_name(b, "history");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "version");
@@ -290,12 +308,13 @@ stats_history_json(stats_history *h, JsonBuilder *b)
 	json_builder_set_member_name(b, "columns");
 	json_builder_begin_array(b);
 	for (unsigned c = 0; c < h->ncolumns; c++)
-		stats_json_string(b, NULL, h->columns[c].name);
+		if (used[c])
+			stats_json_string(b, NULL, h->columns[c].name);
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "hours");
-	json_builder_add_value(b, json_ring(h->hours, STATS_HISTORY_HOURS, h->ncolumns));
+	json_builder_add_value(b, json_ring(h->hours, STATS_HISTORY_HOURS, used, h->ncolumns));
 	json_builder_set_member_name(b, "days");
-	json_builder_add_value(b, json_ring(h->days, STATS_HISTORY_DAYS, h->ncolumns));
+	json_builder_add_value(b, json_ring(h->days, STATS_HISTORY_DAYS, used, h->ncolumns));
 	json_builder_end_object(b);
 	unlock(h);
 }
@@ -319,12 +338,15 @@ json_count(JsonNode *n, int64_t *out)
 	return *out >= 0;
 }
 
-/* One "hours" or "days" array into the ring; the file's columns mapped to
-   h's (map[i] < 0: a column h does not keep). */
+/* One "hours" or "days" array into the ring: rows of a start and one
+   count per column of the file, each row checked whole before it is
+   added; map[i] is h's column for the file's column i, or < 0 for one h
+   does not keep. */
 static bool
 load_ring(stats_history *h, JsonNode *node, bucket *ring, unsigned n,
 	  int64_t width, const int *map, unsigned nmap, GError **error)
 {
+	g_autofree int64_t *counts = g_new(int64_t, nmap ? nmap : 1);
 	JsonArray *a;
 
 	if (!node)
@@ -335,36 +357,34 @@ load_ring(stats_history *h, JsonNode *node, bucket *ring, unsigned n,
 	for (unsigned i = 0; i < json_array_get_length(a); i++) {
 		JsonNode *e = json_array_get_element(a, i);
 		JsonArray *row;
-		int64_t key, col, count;
+		int64_t key;
 		bucket *bk;
 
 		if (!JSON_NODE_HOLDS_ARRAY(e))
 			goto bad;
 		row = json_node_get_array(e);
-		if (json_array_get_length(row) % 2 != 1 ||
+		if (json_array_get_length(row) != nmap + 1 ||
 		    !json_count(json_array_get_element(row, 0), &key) ||
 		    key <= 0 || key % width != 0)
 			goto bad;
+		for (unsigned k = 0; k < nmap; k++)
+			if (!json_count(json_array_get_element(row, k + 1), &counts[k]))
+				goto bad;
 		/* a bucket older than the one its slot holds is past the ring
 		   (another source stopped long ago): it has no place */
 		if (ring[(uint64_t)(key / width) % n].key > key)
 			continue;
 		bk = slot(ring, n, key, width, h->ncolumns);
-		for (unsigned k = 1; k + 1 < json_array_get_length(row); k += 2) {
-			if (!json_count(json_array_get_element(row, k), &col) ||
-			    !json_count(json_array_get_element(row, k + 1), &count) ||
-			    (uint64_t)col >= nmap)
-				goto bad;
-			/* held below 2^63, as JSON writes it back */
-			if (map[col] >= 0)
-				bk->counts[map[col]] = MIN(bk->counts[map[col]] + (uint64_t)count,
-							   (uint64_t)G_MAXINT64);
-		}
+		/* held below 2^63, as JSON writes it back */
+		for (unsigned k = 0; k < nmap; k++)
+			if (map[k] >= 0)
+				bk->counts[map[k]] = MIN(bk->counts[map[k]] + (uint64_t)counts[k],
+							 (uint64_t)G_MAXINT64);
 	}
 	return true;
 bad:
 	g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-		    "history: %s is not a list of [start, column, count...] buckets",
+		    "history: %s is not a list of [start, count per column] buckets",
 		    width == HOUR ? "hours" : "days");
 	return false;
 }

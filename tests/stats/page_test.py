@@ -210,9 +210,9 @@ def report_pages():
                  "violations": {"size_overrun": {"reject": 1}},
                  "history": {"version": 1, "since": now - 30 * 86400,
                              "columns": ["transactions", "violations/size_overrun/reject"],
-                             "hours": [[h2 - h2 % 3600, 0, 5, 1, 1]],
-                             "days": sorted([[h2 - h2 % 86400, 0, 5, 1, 1],
-                                             [past - past % 86400, 0, 11]])}}
+                             "hours": [[h2 - h2 % 3600, 5, 1]],
+                             "days": sorted([[h2 - h2 % 86400, 5, 1],
+                                             [past - past % 86400, 11, 0]])}}
         path = os.path.join(WORK, "history.json")
         with open(path, "w") as f:
             json.dump(state, f)

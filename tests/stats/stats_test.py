@@ -606,8 +606,7 @@ def history_file(path, events, since):
         d[1] += lies
 
     def ring(buckets):
-        return [[k, 0, v[0], 1, v[1]] if v[1] else [k, 0, v[0]]
-                for k, v in sorted(buckets.items())]
+        return [[k, v[0], v[1]] for k, v in sorted(buckets.items())]
     doc = {"version": 1, "start_time": now - since, "time": now,
            "transactions": sum(e[1] for e in events),
            "violations": {"size_overrun": {"reject": sum(e[2] for e in events)}},

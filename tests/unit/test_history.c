@@ -149,6 +149,19 @@ START_TEST(test_restart_keeps_history)
 	traffic(a, now - 2 * DAY, 0, 0);	/* an older day, clock back */
 	traffic(a, now - HOUR, 6, 1);
 	doc = saved(a);
+	{
+		/* only the columns something was counted in, a count each */
+		JsonObject *h = json_object_get_object_member(json_node_get_object(doc),
+							      "history");
+		JsonArray *cols = json_object_get_array_member(h, "columns");
+		JsonArray *hours = json_object_get_array_member(h, "hours");
+
+		ck_assert_uint_eq(json_array_get_length(cols), 2);
+		ck_assert_str_eq(json_array_get_string_element(cols, 0), "transactions");
+		ck_assert_str_eq(json_array_get_string_element(cols, 1),
+				 "violations/size_overrun/reject");
+		ck_assert_uint_eq(json_array_get_length(json_array_get_array_element(hours, 0)), 3);
+	}
 	ck_assert(stats_from_json(b, doc, &error));
 	/* the restored totals are not counted again at the next sample */
 	stats_history_sample(b->history, b, now);
@@ -210,21 +223,23 @@ END_TEST
 START_TEST(test_older_files_and_bad_history)
 {
 	static const char *bad[] = {
-		"{\"columns\": [\"transactions\"], \"hours\": [[3601, 0, 1]]}",
-		"{\"columns\": [\"transactions\"], \"hours\": [[3600, 0]]}",
+		"{\"columns\": [\"transactions\"], \"hours\": [[3601, 1]]}",
+		"{\"columns\": [\"transactions\"], \"hours\": [[3600]]}",
 		"{\"columns\": [\"transactions\"], \"days\": [[86400, 5, 1]]}",
-		"{\"columns\": [\"transactions\"], \"days\": [[86400, 0, -1]]}",
+		"{\"columns\": [\"transactions\"], \"days\": [[86400, -1]]}",
+		"{\"columns\": [\"transactions\"], \"days\": [[86400, \"1\"]]}",
 		"{\"columns\": [\"transactions\"], \"days\": {}}",
 		"{\"hours\": []}",
 		"[]",
 	};
+
 	stats *s = new_stats();
 	GError *error = NULL;
 	stats_load_outcome out = {0};
 	const char *old = "{\"version\": 1, \"start_time\": 1, \"transactions\": 9}";
 	const char *unknown = "{\"version\": 1, \"history\": {\"columns\": "
 		"[\"a_family/of/the_future\", \"transactions\"], "
-		"\"hours\": [[7200, 0, 5, 1, 2]], \"days\": [[86400, 1, 2]]}}";
+		"\"hours\": [[7200, 5, 2]], \"days\": [[86400, 0, 2]]}}";
 
 	/* a file from before the history loads, with none */
 	ck_assert(stats_load_text(s, old, strlen(old), &out, &error));
