@@ -306,7 +306,7 @@ START_TEST(test_bounds)
 	ck_assert_uint_eq(stats_history_window(s->history, now, STATS_HISTORY_DAYS, true,
 					       out, NULL), STATS_HISTORY_DAYS);
 	text = stats_json_text(s, false);
-	/* about 480 KiB and 640 KiB here */
+	/* about 310 KiB and 640 KiB here */
 	ck_assert_msg(strlen(text) < 1024 * 1024, "state file %zu octets", strlen(text));
 	ck_assert_msg(stats_history_bytes(s->history) < 2 * 1024 * 1024,
 		      "history %zu octets", stats_history_bytes(s->history));
