@@ -87,7 +87,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 # "unit page-tests": one suite alone, with only its own packages).
 targets=${RELEASE_TARGETS:-check}
 case $targets in
-*[!a-z\ -]*) echo "check-other-release: RELEASE_TARGETS: make targets only" >&2; exit 64 ;;
+*[!a-z0-9\ -]*) echo "check-other-release: RELEASE_TARGETS: make targets only" >&2; exit 64 ;;
 esac
 echo "check-other-release: make $targets in $other ($(cat "$root/etc/debian_version"))"
 status=0
