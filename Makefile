@@ -56,12 +56,12 @@ esmtp-milter-stats: $(REPORT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(REPORT_LIBS)
 
 # Each object with its layer's flags (tests and tools see every layer);
-# every object depends on this Makefile: new flags rebuild everything.
+# every object depends on the makefiles: new flags rebuild everything.
 LAYER_CFLAGS = $(TEST_CFLAGS)
 $(BUILD)/milter/core/%.o: LAYER_CFLAGS = $(CORE_CFLAGS)
 $(BUILD)/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
 $(BUILD)/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
-$(BUILD)/%.o: %.c Makefile
+$(BUILD)/%.o: %.c Makefile tests/tests.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(HARDEN) -c -o $@ $<
 

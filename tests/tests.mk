@@ -7,7 +7,9 @@
 # on PATH may not).
 PYTHON := /usr/bin/python3
 
-TEST_PKGS   := check $(DAEMON_PKGS)
+# check.h needs no flags of its own: a suite that does not link Check
+# builds without it installed (tsan-tests, e2e-tests, make bench)
+TEST_PKGS   := $(DAEMON_PKGS)
 TEST_CFLAGS  = -Iinclude/core -Iinclude/daemon -Iinclude/report \
                $(call pc_cflags,$(TEST_PKGS))
 UNIT_LIBS    = $(call pc_libs,check $(CORE_PKGS)) -lm
@@ -38,15 +40,15 @@ $(BUILD)/san/milter/core/%.o $(BUILD)/tsan/milter/core/%.o \
 $(BUILD)/san/milter/daemon/%.o $(BUILD)/fuzz/milter/daemon/%.o: LAYER_CFLAGS = $(DAEMON_CFLAGS)
 $(BUILD)/san/milter/report/%.o $(BUILD)/fuzz/milter/report/%.o: LAYER_CFLAGS = $(REPORT_CFLAGS)
 
-$(BUILD)/san/%.o: %.c Makefile
+$(BUILD)/san/%.o: %.c Makefile tests/tests.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-$(BUILD)/tsan/%.o: %.c Makefile
+$(BUILD)/tsan/%.o: %.c Makefile tests/tests.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(LAYER_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
 
-$(BUILD)/fuzz/%.o: %.c Makefile
+$(BUILD)/fuzz/%.o: %.c Makefile tests/tests.mk
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) $(LAYER_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
