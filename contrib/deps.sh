@@ -26,8 +26,9 @@ group() {
 	page)	echo python3 chromium tidy ;;
 	prometheus) echo python3 python3-prometheus-client curl openssl ;;
 	deb)	echo dpkg-dev lintian ;;
-	# sasl: the end-to-end Postfix offers AUTH (Cyrus SASL, sasldb)
-	e2e)	echo python3 postfix openssl libsasl2-modules sasl2-bin ;;
+	# sasl: the end-to-end Postfix offers AUTH (Cyrus SASL, sasldb);
+	# nft checks the shared filter host's sample firewall (tcp.py)
+	e2e)	echo python3 postfix openssl libsasl2-modules sasl2-bin nftables ;;
 	# users, namespaces, the loopback interface; the shared filter
 	# host's sample firewall (checked with nft -c)
 	deploy)	echo python3 postfix adduser util-linux iproute2 nftables ;;

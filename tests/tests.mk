@@ -151,7 +151,7 @@ $(BUILD)/san/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/san/%.o)
 $(BUILD)/fuzz/fuzz_statsjson: $(REPORT_LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
 $(BUILD)/san/fuzz_webconfig: $(BUILD)/san/milter/daemon/web_config.o
 $(BUILD)/fuzz/fuzz_webconfig: $(BUILD)/fuzz/milter/daemon/web_config.o
-FUZZ_LIBS = $(UNIT_LIBS) $(call pc_libs,yaml-0.1 gnutls libcrypt)
+FUZZ_LIBS = $(call pc_libs,$(CORE_PKGS) yaml-0.1 gnutls libcrypt) -lm
 
 $(BUILD)/san/fuzz_%: $(BUILD)/san/tests/fuzz/fuzz_%.o \
     $(BUILD)/san/tests/fuzz/replay.o $(SAN_CORE_LIB)
@@ -288,7 +288,7 @@ $(BUILD)/null_policy $(BUILD)/milterload: $(BUILD)/%: tests/bench/%.c Makefile
 	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 $(BUILD)/parse_bench: $(BUILD)/tests/bench/parse_bench.o $(CORE_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(CORE_PKGS)) -lm
 
 $(BUILD)/save_bench: $(BUILD)/tests/bench/save_bench.o \
     $(BUILD)/milter/daemon/stats_state.o $(CORE_LIB)
