@@ -30,8 +30,9 @@ group() {
 	# nft checks the shared filter host's sample firewall (tcp.py)
 	e2e)	echo python3 postfix openssl libsasl2-modules sasl2-bin nftables ;;
 	# users, namespaces, the loopback interface; the shared filter
-	# host's sample firewall (checked with nft -c)
-	deploy)	echo python3 postfix adduser util-linux iproute2 nftables ;;
+	# host's sample firewall (checked with nft -c); /bin/kill, which the
+	# unit's ExecReload runs (a standard system has it, minbase not)
+	deploy)	echo python3 postfix adduser util-linux iproute2 nftables procps ;;
 	bench)	echo python3 postfix ;;
 	mutants) echo check miltertest python3 python3-prometheus-client \
 		     chromium tidy curl openssl ;;
