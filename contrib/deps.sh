@@ -32,7 +32,8 @@ group() {
 	# users, namespaces, the loopback interface; the shared filter
 	# host's sample firewall (checked with nft -c); /bin/kill, which the
 	# unit's ExecReload runs (a standard system has it, minbase not)
-	deploy)	echo python3 postfix adduser util-linux iproute2 nftables procps ;;
+	deploy)	echo python3 postfix adduser util-linux iproute2 nftables procps \
+		     openssl ;;
 	bench)	echo python3 postfix ;;
 	mutants) echo check miltertest python3 python3-prometheus-client \
 		     chromium tidy curl openssl ;;
