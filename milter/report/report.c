@@ -64,14 +64,12 @@ text_instances(GString *out, JsonNode *const *docs, const char *const *names,
 	for (size_t i = 0; i < ndocs; i++) {
 		report one = {0};
 		char a[32], b[32], c[32], d[32];
-		uint64_t violations = 0;
+		uint64_t violations;
 		shown_text nm;
 
 		if (!report_build(&docs[i], 1, &one, error))
 			return false;
-		for (unsigned rule = 0; rule < RULE_COUNT; rule++)
-			for (unsigned k = 0; k <= ACTION_COUNT; k++)
-				violations += stats_get(&one.counters.violations[rule][k]);
+		violations = report_recent_figure(&one.counters, RECENT_VIOLATIONS);
 		report_human_count(one.connections, a, sizeof a);
 		report_human_count(one.transactions, b, sizeof b);
 		report_human_count(stats_get(&one.counters.verdicts[VERDICT_REJECT]),

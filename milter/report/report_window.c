@@ -178,11 +178,13 @@ report_recent_figure(stats *st, recent_figure f)
 		return stats_get(&st->messages);
 	case RECENT_REJECTED:
 		return stats_get(&st->verdicts[VERDICT_REJECT]);
-	case RECENT_VIOLATIONS:
-		for (unsigned r = 0; r < RULE_COUNT; r++)
-			for (unsigned a = 0; a <= ACTION_COUNT; a++)
-				n += stats_get(&st->violations[r][a]);
-		return n;
+	case RECENT_VIOLATIONS: {
+		/* the summary line's sum, every rule and action */
+		summary_totals t;
+
+		summary_read(st, &t);
+		return t.violations;
+	}
 	case RECENT_SIZE_LIES:
 		for (unsigned a = 0; a <= ACTION_COUNT; a++)
 			n += stats_get(&st->violations[RULE_SIZE_OVERRUN][a]);
